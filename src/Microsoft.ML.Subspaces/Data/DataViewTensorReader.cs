@@ -1,0 +1,106 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Subspaces.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Data;
+
+/// <summary>
+/// Reads an <see cref="IDataView"/> into tensors once per fit: features as a dense <c>[N, D]</c> float32
+/// tensor, labels as 0-based int64 classes (key - 1), optional weights. Rows whose label is missing
+/// (key 0) are skipped and counted; non-finite features or weights are errors naming the row.
+/// </summary>
+internal static class DataViewTensorReader
+{
+    public sealed record Result(TensorDataset Data, long SkippedMissingLabels, long ZeroWeightRows);
+
+    public static Result Read(IDataView data, string featureColumn, string labelColumn, string? weightColumn, string role = "training")
+    {
+        var schema = data.Schema;
+        int size = FeatureColumns.CheckFeatures(schema, featureColumn, out var features);
+        int classes = FeatureColumns.CheckLabel(schema, labelColumn, out var label);
+        FeatureColumns.CheckWeight(schema, weightColumn, out var weight);
+
+        var active = new List<DataViewSchema.Column> { features, label };
+        if (weight is not null) active.Add(weight.Value);
+        long capacityHint = data.GetRowCount() ?? 1024;
+        var x = new GrowableArray<float>(checked((int)Math.Min(capacityHint * size, int.MaxValue / 2)));
+        var y = new GrowableArray<long>((int)Math.Min(capacityHint, int.MaxValue / 2));
+        var w = weight is null ? null : new GrowableArray<float>((int)Math.Min(capacityHint, int.MaxValue / 2));
+        long skipped = 0, zeroWeights = 0, row = -1;
+
+        using (var cursor = data.GetRowCursor(active))
+        {
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
+            var getLabel = KeyGetter(cursor, label);
+            var getWeight = weight is null ? null : cursor.GetGetter<float>(weight.Value);
+            VBuffer<float> buffer = default;
+            float weightValue = 1;
+            while (cursor.MoveNext())
+            {
+                row++;
+                ulong key = getLabel();
+                if (key == 0) { skipped++; continue; }
+                if (key > (ulong)classes)
+                    throw new InvalidOperationException($"Label column '{labelColumn}' has key {key} at row {row}, outside its key range 1..{classes}.");
+                if (getWeight is not null)
+                {
+                    getWeight(ref weightValue);
+                    if (!float.IsFinite(weightValue) || weightValue < 0)
+                        throw new InvalidOperationException($"Example weight column '{weightColumn}' has an invalid value {weightValue} at row {row}; weights must be finite and non-negative.");
+                    if (weightValue == 0) zeroWeights++;
+                }
+                getFeatures(ref buffer);
+                var span = x.Append(size);
+                buffer.CopyTo(span);
+                for (int j = 0; j < span.Length; j++)
+                    if (!float.IsFinite(span[j]))
+                        throw new InvalidOperationException(
+                            $"Features column '{featureColumn}' has a non-finite value ({span[j]}) at row {row}, slot {j} of the {role} data. " +
+                            "Replace missing values (for example with ReplaceMissingValues) before training.");
+                y.Append(1)[0] = (long)key - 1;
+                if (w is not null) w.Append(1)[0] = weightValue;
+            }
+        }
+        if (y.Count == 0)
+            throw new InvalidOperationException(skipped > 0
+                ? $"The {role} data has no usable rows: all {skipped} rows have a missing label (key 0) in column '{labelColumn}'."
+                : $"The {role} data has no rows.");
+        if (w is not null && zeroWeights == y.Count)
+            throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {role} data is zero.");
+
+        int n = y.Count;
+        var tensorX = tensor(x.AsSpan().ToArray(), new long[] { n, size });
+        var tensorY = tensor(y.AsSpan().ToArray());
+        var tensorW = w is null ? null : tensor(w.AsSpan().ToArray());
+        return new Result(new TensorDataset(tensorX, tensorY, classes, tensorW), skipped, zeroWeights);
+    }
+
+    /// <summary>A getter returning the key as ulong, whatever the key's raw type.</summary>
+    internal static Func<ulong> KeyGetter(DataViewRow row, DataViewSchema.Column column)
+    {
+        var raw = ((KeyDataViewType)column.Type).RawType;
+        if (raw == typeof(uint)) { var g = row.GetGetter<uint>(column); uint v = 0; return () => { g(ref v); return v; }; }
+        if (raw == typeof(ulong)) { var g = row.GetGetter<ulong>(column); ulong v = 0; return () => { g(ref v); return v; }; }
+        if (raw == typeof(ushort)) { var g = row.GetGetter<ushort>(column); ushort v = 0; return () => { g(ref v); return v; }; }
+        if (raw == typeof(byte)) { var g = row.GetGetter<byte>(column); byte v = 0; return () => { g(ref v); return v; }; }
+        throw new NotSupportedException($"Key type with raw type {raw} in column '{column.Name}'.");
+    }
+
+    /// <summary>A list of unmanaged values appended in blocks, without per-row allocation.</summary>
+    private sealed class GrowableArray<T>(int capacity) where T : unmanaged
+    {
+        private T[] _items = new T[Math.Max(16, capacity)];
+        public int Count { get; private set; }
+
+        public Span<T> Append(int count)
+        {
+            if (Count + count > _items.Length) Array.Resize(ref _items, Math.Max(_items.Length * 2, Count + count));
+            var span = _items.AsSpan(Count, count);
+            Count += count;
+            return span;
+        }
+
+        public ReadOnlySpan<T> AsSpan() => _items.AsSpan(0, Count);
+    }
+}

@@ -1,0 +1,14 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Networks;
+
+/// <summary>Builds a network from its <see cref="NetworkSpec"/>.</summary>
+public static class NetworkFactory
+{
+    /// <summary>Creates an initialized network for <paramref name="spec"/>.</summary>
+    public static SubspaceNetwork Create(NetworkSpec spec, Generator? generator = null) => spec.Kind switch
+    {
+        "mlp" => new SubspaceMlp(spec, generator),
+        _ => throw new NotSupportedException($"Unknown network kind '{spec.Kind}'."),
+    };
+}

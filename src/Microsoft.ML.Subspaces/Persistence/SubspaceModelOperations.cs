@@ -1,0 +1,174 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Subspaces.Transformers;
+
+namespace Microsoft.ML.Subspaces.Persistence;
+
+/// <summary>
+/// Saves and loads fitted pipelines that contain this library's transformers, reached through
+/// <c>mlContext.Subspaces().Model</c>. ML.NET 5 does not let outside assemblies write model state through
+/// <c>mlContext.Model.Save</c>, so a pipeline is stored as one file holding ML.NET's own parts (saved by
+/// ML.NET) and the subspace parts (weights and prediction options). Writes are atomic: a failed save leaves
+/// any previous file as it was.
+/// </summary>
+public sealed class SubspaceModelOperations
+{
+    private readonly MLContext _context;
+    internal SubspaceModelOperations(MLContext context) => _context = context;
+
+    /// <summary>Saves <paramref name="model"/> (a transformer or a fitted pipeline) and the schema of its input to <paramref name="filePath"/>.</summary>
+    public void Save(ITransformer model, DataViewSchema inputSchema, string filePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        byte[] content = Serialize(model, inputSchema);
+        string full = Path.GetFullPath(filePath);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                fs.Write(content);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Saves to a stream; nothing is written to it unless the whole model serialized.</summary>
+    public void Save(ITransformer model, DataViewSchema inputSchema, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Write(Serialize(model, inputSchema));
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save(ITransformer, DataViewSchema, string)"/>.</summary>
+    /// <exception cref="FileNotFoundException">No file at the path.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupted, truncated or not a model of this library.</exception>
+    public ITransformer Load(string filePath, out DataViewSchema inputSchema)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        if (!File.Exists(filePath)) throw new FileNotFoundException($"Model file '{filePath}' does not exist.", filePath);
+        using var stream = File.OpenRead(filePath);
+        return Load(stream, out inputSchema, $"'{filePath}'");
+    }
+
+    /// <summary>Loads a model from a stream.</summary>
+    public ITransformer Load(Stream stream, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return Load(stream, out inputSchema, "(stream)");
+    }
+
+    private byte[] Serialize(ITransformer model, DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var transformers = Flatten(model).ToList();
+        using var buffer = new MemoryStream();
+        using (var writer = new ModelArchive.Writer(buffer))
+        {
+            writer.Manifest.IsChain = model is TransformerChain<ITransformer> || model.GetType().IsGenericType && model.GetType().GetGenericTypeDefinition() == typeof(TransformerChain<>);
+            writer.Add("input.mlnet", SaveMlNet(new TransformerChain<ITransformer>(), inputSchema));
+            var schema = inputSchema;
+            var pending = new List<ITransformer>();
+            var pendingSchema = schema;
+            int part = 0;
+            void FlushMlNet()
+            {
+                if (pending.Count == 0) return;
+                string prefix = $"parts/{part++}/";
+                writer.Add(prefix + "pipeline.mlnet", SaveMlNet(new TransformerChain<ITransformer>(pending.ToArray()), pendingSchema));
+                writer.Manifest.Parts.Add(new ModelArchive.PartInfo { Kind = "mlnet", Prefix = prefix });
+                pending.Clear();
+            }
+            foreach (var t in transformers)
+            {
+                if (t is SubspaceTransformer subspace)
+                {
+                    FlushMlNet();
+                    subspace.ThrowIfDisposed();
+                    string prefix = $"parts/{part++}/";
+                    SubspaceTransformerFormat.Write(writer, prefix, subspace);
+                    writer.Manifest.Parts.Add(new ModelArchive.PartInfo { Kind = SubspaceTransformerFormat.Kind, Prefix = prefix });
+                }
+                else if (t is ScorerTransformer other)
+                    throw new NotSupportedException($"Saving a {other.GetType().Name} is not supported yet.");
+                else
+                {
+                    if (pending.Count == 0) pendingSchema = schema;
+                    pending.Add(t);
+                }
+                schema = t.GetOutputSchema(schema);
+            }
+            FlushMlNet();
+            writer.Finish();
+        }
+        return buffer.ToArray();
+    }
+
+    private ITransformer Load(Stream stream, out DataViewSchema inputSchema, string source)
+    {
+        using var reader = new ModelArchive.Reader(stream, source);
+        inputSchema = LoadMlNet(reader, "input.mlnet", out _);
+        var parts = new List<ITransformer>();
+        try
+        {
+            foreach (var part in reader.Manifest.Parts)
+            {
+                switch (part.Kind)
+                {
+                    case "mlnet":
+                        LoadMlNet(reader, part.Prefix + "pipeline.mlnet", out var loaded);
+                        parts.AddRange(Flatten(loaded));
+                        break;
+                    case SubspaceTransformerFormat.Kind:
+                        parts.Add(SubspaceTransformerFormat.Read(reader, part.Prefix));
+                        break;
+                    default:
+                        throw reader.Corrupted($"it has a part of unknown kind '{part.Kind}' (written by a newer library?)", null);
+                }
+            }
+        }
+        catch
+        {
+            foreach (var p in parts) (p as IDisposable)?.Dispose();
+            throw;
+        }
+        if (!reader.Manifest.IsChain && parts.Count == 1) return parts[0];
+        return new TransformerChain<ITransformer>(parts.ToArray());
+    }
+
+    private byte[] SaveMlNet(ITransformer chain, DataViewSchema schema)
+    {
+        using var m = new MemoryStream();
+        _context.Model.Save(chain, schema, m);
+        return m.ToArray();
+    }
+
+    private DataViewSchema LoadMlNet(ModelArchive.Reader reader, string entry, out ITransformer model)
+    {
+        var bytes = reader.Read(entry);
+        try
+        {
+            model = _context.Model.Load(new MemoryStream(bytes), out var schema);
+            return schema;
+        }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw reader.Corrupted($"ML.NET could not load entry '{entry}' ({e.Message})", e);
+        }
+    }
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer model)
+    {
+        if (model is IEnumerable<ITransformer> chain && model is not ScorerTransformer)
+        {
+            foreach (var t in chain)
+                foreach (var inner in Flatten(t)) yield return inner;
+        }
+        else yield return model;
+    }
+}

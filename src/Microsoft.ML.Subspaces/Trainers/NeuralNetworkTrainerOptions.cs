@@ -1,0 +1,100 @@
+using Microsoft.ML.Subspaces.Training;
+
+namespace Microsoft.ML.Subspaces.Trainers;
+
+/// <summary>
+/// Options shared by every trainer of this library: columns, network, optimization, device and reporting.
+/// Defaults follow the MNIST reference recipe: MLP 512-512, 20 epochs, batch 128, SGD lr 0.05 momentum 0.9
+/// with cosine decay, weight decay 1e-4.
+/// </summary>
+public abstract class NeuralNetworkTrainerOptions
+{
+    /// <summary>Key-typed label column (use <c>MapValueToKey</c>). Default "Label".</summary>
+    public string LabelColumnName { get; set; } = "Label";
+
+    /// <summary>Known-size vector of Single features. Default "Features".</summary>
+    public string FeatureColumnName { get; set; } = "Features";
+
+    /// <summary>Optional Single column of non-negative example weights; the loss is the weighted mean.</summary>
+    public string? ExampleWeightColumnName { get; set; }
+
+    /// <summary>Hidden layer widths of the MLP. Default { 512, 512 }.</summary>
+    public int[] HiddenLayers { get; set; } = { 512, 512 };
+
+    /// <summary>Passes over the training data. Default 20.</summary>
+    public int Epochs { get; set; } = 20;
+
+    /// <summary>Rows per batch. Default 128.</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>Peak learning rate of SGD. Default 0.05.</summary>
+    public double LearningRate { get; set; } = 0.05;
+
+    /// <summary>SGD momentum. Default 0.9.</summary>
+    public double Momentum { get; set; } = 0.9;
+
+    /// <summary>L2 weight decay on every parameter of every point. Default 1e-4.</summary>
+    public double WeightDecay { get; set; } = 1e-4;
+
+    /// <summary>Epochs of linear learning-rate warm-up before the cosine decay. Default 0 (the paper uses 5 of 160 on CIFAR).</summary>
+    public double WarmupEpochs { get; set; }
+
+    /// <summary>Label smoothing of the cross-entropy, in [0, 1). Default 0.</summary>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>Seed of initialization, shuffling and point sampling. Default: drawn from the MLContext's seed.</summary>
+    public int? Seed { get; set; }
+
+    /// <summary>"auto" (default: CUDA when present, else CPU), "cpu", "cuda" or "cuda:N". Honours MLContext.GpuDeviceId and FallbackToCpu.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>Threads libtorch uses on the CPU (torch.set_num_threads); default: libtorch's own (one per core). Process-wide.</summary>
+    public int? NumberOfThreads { get; set; }
+
+    /// <summary>Optional validation data, scored at the shape's center after every epoch and logged.</summary>
+    public IDataView? ValidationSet { get; set; }
+
+    /// <summary>Receives per-batch and per-epoch progress (the library also logs each epoch to MLContext.Log).</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Stops training between batches; Fit then throws <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    internal virtual double BetaValue => 0;
+    internal virtual bool LayerWiseValue => false;
+}
+
+/// <summary>Options of the standard (single network) trainer: the baseline, trained by the same loop.</summary>
+public sealed class StandardTrainerOptions : NeuralNetworkTrainerOptions
+{
+}
+
+/// <summary>Options shared by subspace trainers (line, curve, simplex).</summary>
+public abstract class SubspaceTrainerOptions : NeuralNetworkTrainerOptions
+{
+    /// <summary>Weight of the regularizer <c>cos^2(w_j, w_k)</c> for a random pair of points per batch. Default 1.</summary>
+    public double Beta { get; set; } = 1.0;
+
+    /// <summary>Draw an independent point for every layer in each batch ("layer-wise" training). Default false.</summary>
+    public bool LayerWise { get; set; }
+
+    internal override double BetaValue => Beta;
+    internal override bool LayerWiseValue => LayerWise;
+}
+
+/// <summary>Options of the line trainer: <c>w(a) = (1 - a) w0 + a w1</c>.</summary>
+public sealed class LineTrainerOptions : SubspaceTrainerOptions
+{
+}
+
+/// <summary>Options of the quadratic Bezier curve trainer: <c>(1-a)^2 w0 + 2a(1-a) wc + a^2 w1</c>.</summary>
+public sealed class CurveTrainerOptions : SubspaceTrainerOptions
+{
+}
+
+/// <summary>Options of the simplex trainer: <c>sum_i t_i w_i</c> over <see cref="Vertices"/> points.</summary>
+public sealed class SimplexTrainerOptions : SubspaceTrainerOptions
+{
+    /// <summary>Number of vertices (at least 2). Default 3.</summary>
+    public int Vertices { get; set; } = 3;
+}

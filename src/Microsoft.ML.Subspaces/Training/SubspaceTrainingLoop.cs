@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Shapes;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Training;
+
+/// <summary>
+/// Algorithm 1 of "Learning Neural Network Subspaces" (Wortsman et al., 2021): for every batch, sample a
+/// point of the shape (or one per layer), run one forward and backward pass through the mixed weights so
+/// that every point gets its share of the gradient, add <c>beta * cos^2(w_j, w_k)</c> for a random pair of
+/// points, and take an SGD step. With <see cref="SinglePoint"/> it is plain SGD training: the baseline.
+/// Free of ML.NET.
+/// </summary>
+public sealed class SubspaceTrainingLoop
+{
+    private readonly SubspaceShape _shape;
+    private readonly TrainingSettings _settings;
+
+    /// <summary>Creates the loop for a shape and settings.</summary>
+    public SubspaceTrainingLoop(SubspaceShape shape, TrainingSettings settings)
+    {
+        settings.Validate();
+        _shape = shape;
+        _settings = settings;
+    }
+
+    /// <summary>Receives per-batch and per-epoch progress.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Receives one line per epoch (and notices).</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>The learning-rate schedule; warm-up then cosine by default.</summary>
+    public LearningRateSchedule? Schedule { get; init; }
+
+    /// <summary>The per-epoch history of the last <see cref="Train"/>.</summary>
+    public IReadOnlyList<EpochSummary> History => _history;
+    private readonly List<EpochSummary> _history = new();
+
+    /// <summary>
+    /// Trains a new network of <paramref name="architecture"/> (its point count is set from the shape) on
+    /// <paramref name="train"/>, which must already be on <paramref name="device"/>.
+    /// </summary>
+    public SubspaceNetwork Train(NetworkSpec architecture, TensorDataset train, Device device,
+        TensorDataset? validation = null, CancellationToken cancellationToken = default)
+    {
+        var spec = architecture.WithPointCount(_shape.PointCount);
+        using var generator = new Generator((ulong)_settings.Seed, CPU);
+        var network = NetworkFactory.Create(spec, generator);
+        network.to(device);
+        try
+        {
+            Fit(network, train, validation, generator, cancellationToken);
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    private void Fit(SubspaceNetwork network, TensorDataset train, TensorDataset? validation, Generator generator, CancellationToken token)
+    {
+        _history.Clear();
+        var device = network.Device;
+        long n = train.Count;
+        int batchSize = (int)Math.Min(_settings.BatchSize, n);
+        int batchesPerEpoch = (int)((n + batchSize - 1) / batchSize);
+        long totalSteps = (long)batchesPerEpoch * _settings.Epochs;
+        var schedule = Schedule ?? new WarmupCosineSchedule(_settings.LearningRate, (long)Math.Round(_settings.WarmupEpochs * batchesPerEpoch));
+        var random = new Random(_settings.Seed);
+        int k = network.PointCount;
+        int layerCount = network.SubspaceLayers.Count;
+        bool regularize = k > 1 && _settings.Beta > 0;
+
+        using var optimizer = optim.SGD(network.parameters(), _settings.LearningRate, _settings.Momentum, 0, _settings.WeightDecay);
+        var group = optimizer.ParamGroups.First();
+        network.train();
+        var clock = Stopwatch.StartNew();
+        long step = 0;
+        for (int epoch = 1; epoch <= _settings.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            double lr = 0;
+            using var permutation = randperm(n, generator: generator).to(device);
+            for (int b = 0; b < batchesPerEpoch; b++, step++)
+            {
+                token.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                lr = schedule.At(step, totalSteps);
+                group.LearningRate = lr;
+                long start = (long)b * batchSize;
+                var index = permutation.narrow(0, start, Math.Min(batchSize, n - start));
+                var x = train.Features.index_select(0, index);
+                var y = train.Labels.index_select(0, index);
+
+                if (k > 1)
+                {
+                    if (_settings.LayerWise)
+                    {
+                        var perLayer = new Tensor[layerCount];
+                        for (int l = 0; l < layerCount; l++) perLayer[l] = SampleCoefficients(random, device);
+                        network.SetCoefficients(perLayer);
+                    }
+                    else network.SetCoefficients(SampleCoefficients(random, device));
+                }
+
+                var logits = network.forward(x);
+                Tensor loss;
+                if (train.Weights is null)
+                    loss = nn.functional.cross_entropy(logits, y, label_smoothing: _settings.LabelSmoothing);
+                else
+                {
+                    var w = train.Weights.index_select(0, index);
+                    var perRow = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None, label_smoothing: _settings.LabelSmoothing);
+                    loss = (perRow * w).sum() / w.sum().clamp_min(1e-12);
+                }
+                if (regularize)
+                {
+                    int j = random.Next(k);
+                    int m = random.Next(k - 1);
+                    if (m >= j) m++;
+                    loss = loss + _settings.Beta * network.CosineSquared(j, m);
+                }
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                double batchLoss = loss.item<float>();
+                if (!double.IsFinite(batchLoss))
+                    throw new InvalidOperationException(
+                        $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");
+                lossSum += batchLoss;
+                Progress?.Report(new TrainingProgress(epoch, _settings.Epochs, b + 1, batchesPerEpoch, lossSum / (b + 1), lr, clock.Elapsed, false));
+            }
+            double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center);
+            network.train();
+            var summary = new EpochSummary(epoch, lossSum / batchesPerEpoch, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
+            _history.Add(summary);
+            Log?.Invoke($"epoch {epoch}/{_settings.Epochs}: loss {summary.Loss:F4}, lr {lr:G3}, {summary.Seconds:F2}s" +
+                        (validationAccuracy is double acc ? $", validation accuracy at center {acc:P2}" : ""));
+            Progress?.Report(new TrainingProgress(epoch, _settings.Epochs, batchesPerEpoch, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy));
+        }
+        network.eval();
+    }
+
+    /// <summary>Coefficients of a freshly sampled point (sampled positions are on the shape: no validation needed).</summary>
+    private Tensor SampleCoefficients(Random random, Device device)
+    {
+        var c = _shape.CoefficientsUnchecked(_shape.Sample(random));
+        return tensor(Array.ConvertAll(c, v => (float)v), device: device);
+    }
+
+    /// <summary>Accuracy of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
+    private double Accuracy(SubspaceNetwork network, TensorDataset data, double[] position)
+    {
+        using var point = network.Materialize(_shape.Coefficients(position));
+        using var _ = no_grad();
+        long correct = 0;
+        const int chunk = 4096;
+        for (long s = 0; s < data.Count; s += chunk)
+        {
+            using var scope = NewDisposeScope();
+            long len = Math.Min(chunk, data.Count - s);
+            var predicted = point.forward(data.Features.narrow(0, s, len)).argmax(1);
+            correct += predicted.eq(data.Labels.narrow(0, s, len)).sum().item<long>();
+        }
+        return (double)correct / data.Count;
+    }
+}

@@ -1,0 +1,30 @@
+namespace Microsoft.ML.Subspaces.Training;
+
+/// <summary>A progress report: sent after every batch and at the end of every epoch.</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Epochs">Total epochs.</param>
+/// <param name="Batch">1-based batch within the epoch.</param>
+/// <param name="BatchesPerEpoch">Batches per epoch.</param>
+/// <param name="Loss">Mean training loss over the epoch's batches so far (cross-entropy plus regularizer).</param>
+/// <param name="LearningRate">Learning rate of the last step.</param>
+/// <param name="Elapsed">Time since training started.</param>
+/// <param name="IsEpochEnd">True for the report closing an epoch.</param>
+/// <param name="ValidationAccuracy">At an epoch's end, accuracy on the validation set at the shape's center, when one was given.</param>
+public sealed record TrainingProgress(
+    int Epoch, int Epochs, int Batch, int BatchesPerEpoch, double Loss, double LearningRate, TimeSpan Elapsed,
+    bool IsEpochEnd, double? ValidationAccuracy = null)
+{
+    /// <summary>Estimated time left, extrapolated from the batches done.</summary>
+    public TimeSpan Remaining
+    {
+        get
+        {
+            long done = (long)(Epoch - 1) * BatchesPerEpoch + Batch;
+            long total = (long)Epochs * BatchesPerEpoch;
+            return done <= 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Elapsed.Ticks * (total - done) / done);
+        }
+    }
+}
+
+/// <summary>One epoch's summary in a training history.</summary>
+public sealed record EpochSummary(int Epoch, double Loss, double LearningRate, double Seconds, double? ValidationAccuracy);

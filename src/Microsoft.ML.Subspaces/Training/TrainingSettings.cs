@@ -1,0 +1,39 @@
+namespace Microsoft.ML.Subspaces.Training;
+
+/// <summary>Hyper-parameters of one training run (free of ML.NET; the trainer options map onto this).</summary>
+public sealed record TrainingSettings
+{
+    /// <summary>Passes over the training data.</summary>
+    public int Epochs { get; init; } = 20;
+    /// <summary>Rows per batch.</summary>
+    public int BatchSize { get; init; } = 128;
+    /// <summary>Peak learning rate of SGD.</summary>
+    public double LearningRate { get; init; } = 0.05;
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+    /// <summary>L2 weight decay on every parameter of every point.</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+    /// <summary>Epochs of linear warm-up before the cosine decay.</summary>
+    public double WarmupEpochs { get; init; }
+    /// <summary>Weight of the cos^2 regularizer between a random pair of points.</summary>
+    public double Beta { get; init; } = 1.0;
+    /// <summary>Draw an independent point for every layer (layer-wise training).</summary>
+    public bool LayerWise { get; init; }
+    /// <summary>Label smoothing of the cross-entropy, in [0, 1).</summary>
+    public double LabelSmoothing { get; init; }
+    /// <summary>Seed of initialization, shuffling and point sampling.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be at least 1.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be positive and finite.");
+        if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
+        if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be non-negative and finite.");
+        if (!(WarmupEpochs >= 0 && WarmupEpochs <= Epochs)) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "WarmupEpochs must be in [0, Epochs].");
+        if (!(Beta >= 0) || double.IsInfinity(Beta)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "Beta must be non-negative and finite.");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
+    }
+}

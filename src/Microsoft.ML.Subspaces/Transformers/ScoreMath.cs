@@ -1,0 +1,27 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Subspaces.Transformers;
+
+/// <summary>Turning a row of class probabilities into ML.NET column values.</summary>
+internal static class ScoreMath
+{
+    /// <summary>The 1-based key of the most probable class, or 0 (missing) when the row has NaN.</summary>
+    public static uint ArgMaxKey(ReadOnlySpan<float> probabilities)
+    {
+        int best = 0;
+        for (int c = 0; c < probabilities.Length; c++)
+        {
+            if (float.IsNaN(probabilities[c])) return 0;
+            if (probabilities[c] > probabilities[best]) best = c;
+        }
+        return (uint)best + 1;
+    }
+
+    /// <summary>Copies a row into a dense VBuffer, reusing its storage.</summary>
+    public static void CopyRow(ReadOnlySpan<float> row, ref VBuffer<float> destination)
+    {
+        var editor = VBufferEditor.Create(ref destination, row.Length);
+        row.CopyTo(editor.Values);
+        destination = editor.Commit();
+    }
+}

@@ -1,0 +1,146 @@
+using Microsoft.ML.Data;
+using System.Reflection;
+using Microsoft.ML.Subspaces.Data;
+
+namespace Microsoft.ML.Subspaces.Transformers;
+
+/// <summary>
+/// Base of this library's fitted models: reads a known-size float vector features column and adds
+/// <c>PredictedLabel</c> and <c>Score</c> (class probabilities) with the annotations
+/// <c>MulticlassClassification.Evaluate</c> needs. Transforms lazily in batched forward passes and works in
+/// <c>PredictionEngine</c>. Immutable; save with <c>mlContext.Subspaces().Model.Save</c>.
+/// </summary>
+public abstract class ScorerTransformer : ITransformer, IDisposable
+{
+    private int _disposed;
+
+    private protected ScorerTransformer(string featureColumnName, int featureSize, LabelKeyValues labels)
+    {
+        FeatureColumnName = featureColumnName;
+        FeatureSize = featureSize;
+        Labels = labels;
+    }
+
+    /// <summary>Name of the features column read at prediction time.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>Length of the features vector.</summary>
+    public int FeatureSize { get; }
+
+    /// <summary>Number of classes (length of <c>Score</c>).</summary>
+    public int ClassCount => Labels.Count;
+
+    /// <summary>The label's key values, class 0 first.</summary>
+    public LabelKeyValues Labels { get; }
+
+    /// <summary>Always true: scoring is row to row.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>Probabilities (<c>rows x ClassCount</c>, row-major) for <paramref name="rows"/> rows of features.</summary>
+    internal abstract float[] PredictProbabilities(ReadOnlySpan<float> features, int rows);
+
+    /// <summary>Class probabilities for a batch of rows (row-major features); for callers outside ML.NET pipelines.</summary>
+    public float[] PredictProbabilities(float[] features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Length == 0 || features.Length % FeatureSize != 0)
+            throw new ArgumentException($"Expected a multiple of {FeatureSize} feature values; got {features.Length}.", nameof(features));
+        ThrowIfDisposed();
+        return PredictProbabilities(features, features.Length / FeatureSize);
+    }
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        int size = FeatureColumns.CheckFeatures(inputSchema, FeatureColumnName, out _);
+        if (size != FeatureSize)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), size,
+                $"Features column '{FeatureColumnName}' has {size} values; the model was trained on {FeatureSize}.");
+        return PredictionSchema.Build(inputSchema, Labels);
+    }
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed();
+        return new ScoredDataView(this, input);
+    }
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ThrowIfDisposed();
+        return new ScoringRowMapper(this, inputSchema);
+    }
+
+    /// <summary>
+    /// ML.NET 5 keeps the writers of <see cref="ModelSaveContext"/> internal, so <c>mlContext.Model.Save</c>
+    /// cannot store this model's weights. Throws <see cref="NotSupportedException"/> naming the method to use,
+    /// and removes the partly written file when ML.NET was writing to one.
+    /// </summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        string? removed = PartialFileCleanup.TryRemoveTargetFile(ctx);
+        throw new NotSupportedException(
+            $"mlContext.Model.Save cannot store a {GetType().Name}: ML.NET 5 gives outside assemblies no way to write model state. " +
+            "Use mlContext.Subspaces().Model.Save(model, inputSchema, path) and mlContext.Subspaces().Model.Load(path, out inputSchema) instead." +
+            (removed is null ? "" : $" The partly written file '{removed}' was removed."));
+    }
+
+    internal void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(GetType().Name,
+            "This model was disposed (a PredictionEngine disposes its model unless created with OwnsTransformer = false).");
+    }
+
+    /// <summary>Releases this transformer's hold on the native weights (shared with transformers derived from it).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        ReleaseResources();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases native resources once.</summary>
+    private protected abstract void ReleaseResources();
+
+    /// <summary>Best-effort removal of the file ML.NET's Model.Save(path) was writing when saving failed.</summary>
+    private static class PartialFileCleanup
+    {
+        public static string? TryRemoveTargetFile(ModelSaveContext ctx)
+        {
+            try
+            {
+                var stream = FindFileStream(ctx, depth: 0);
+                if (stream is null || !File.Exists(stream.Name)) return null;
+                string name = stream.Name;
+                stream.SetLength(0);
+                File.Delete(name); // allowed on an open file on Unix; elsewhere the empty file remains
+                return File.Exists(name) ? null : name;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+
+        private static FileStream? FindFileStream(object? obj, int depth)
+        {
+            if (obj is null || depth > 4) return null;
+            if (obj is FileStream fs) return fs;
+            foreach (var field in obj.GetType().GetFields(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public))
+            {
+                var type = field.FieldType;
+                if (type.IsValueType || type == typeof(string)) continue;
+                if (!(typeof(Stream).IsAssignableFrom(type) || type.Namespace?.StartsWith("Microsoft.ML", StringComparison.Ordinal) == true
+                      || type.Namespace?.StartsWith("System.IO", StringComparison.Ordinal) == true)) continue;
+                var found = FindFileStream(field.GetValue(obj), depth + 1);
+                if (found is not null) return found;
+            }
+            return null;
+        }
+    }
+}

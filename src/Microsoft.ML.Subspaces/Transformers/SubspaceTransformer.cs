@@ -1,0 +1,95 @@
+using Microsoft.ML.Subspaces.Data;
+using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Shapes;
+using Microsoft.ML.Subspaces.Training;
+
+namespace Microsoft.ML.Subspaces.Transformers;
+
+/// <summary>
+/// A fitted subspace of networks (a line, a curve, a simplex, or the single point of standard training) and
+/// the choice of where in it to predict: the midpoint (simplex centroid) by default, any point
+/// (<see cref="WithPoint(double)"/>), or an ensemble averaging probabilities over several points
+/// (<see cref="WithEnsemble"/>). Each option returns a new transformer sharing the same weights.
+/// </summary>
+public sealed class SubspaceTransformer : ScorerTransformer
+{
+    private readonly SharedNetwork _weights;
+    private readonly double[][] _coefficients;
+
+    internal SubspaceTransformer(SharedNetwork weights, SubspaceShape shape, string featureColumnName, LabelKeyValues labels,
+        IReadOnlyList<double[]> positions, string predictionDescription, IReadOnlyList<EpochSummary> history)
+        : base(featureColumnName, weights.Network.Spec.InputSize, labels)
+    {
+        _weights = weights;
+        Shape = shape;
+        Positions = positions.Select(p => (double[])p.Clone()).ToArray();
+        _coefficients = Positions.Select(p => shape.Coefficients(p)).ToArray();
+        Prediction = predictionDescription;
+        TrainingHistory = history;
+    }
+
+    /// <summary>The shape of the subspace.</summary>
+    public SubspaceShape Shape { get; }
+
+    /// <summary>The architecture of the networks.</summary>
+    public NetworkSpec Network => _weights.Network.Spec;
+
+    /// <summary>The positions whose networks predict (one, or the members of an ensemble).</summary>
+    public IReadOnlyList<double[]> Positions { get; }
+
+    /// <summary>How this transformer predicts: "point 0.5", "endpoints", "sampled(8, seed 3)", ...</summary>
+    public string Prediction { get; }
+
+    /// <summary>The per-epoch training history (empty for models loaded from disk).</summary>
+    public IReadOnlyList<EpochSummary> TrainingHistory { get; }
+
+    internal SharedNetwork Weights => _weights;
+
+    /// <summary>Predicts with the network at a on a line or curve (for a 2-vertex simplex: (1 - a, a)).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">a is outside [0, 1], or the shape needs more coordinates.</exception>
+    public SubspaceTransformer WithPoint(double a)
+    {
+        if (Shape is SimplexSubspace { Vertices: 2 }) return WithPoint(new[] { 1 - a, a });
+        return WithPoint(new[] { a });
+    }
+
+    /// <summary>Predicts with the network at <paramref name="position"/> (a single a, or a simplex's barycentric coordinates).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The position is not on the shape.</exception>
+    public SubspaceTransformer WithPoint(double[] position)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        ThrowIfDisposed();
+        Shape.Validate(position);
+        return new SubspaceTransformer(_weights.Acquire(), Shape, FeatureColumnName, Labels, new[] { position },
+            "point " + SubspaceShape.Format(position), TrainingHistory);
+    }
+
+    /// <summary>Predicts with the mean probabilities of an ensemble of points of the subspace.</summary>
+    public SubspaceTransformer WithEnsemble(SubspaceEnsemble ensemble)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ThrowIfDisposed();
+        var positions = ensemble.Resolve(Shape);
+        return new SubspaceTransformer(_weights.Acquire(), Shape, FeatureColumnName, Labels, positions, ensemble.Description, TrainingHistory);
+    }
+
+    /// <summary>Predicts at the default point: the midpoint of a line or curve, the centroid of a simplex.</summary>
+    public SubspaceTransformer AtCenter() => WithPointDescription(Shape.Center, "center");
+
+    private SubspaceTransformer WithPointDescription(double[] position, string description)
+    {
+        ThrowIfDisposed();
+        return new SubspaceTransformer(_weights.Acquire(), Shape, FeatureColumnName, Labels, new[] { position }, description, TrainingHistory);
+    }
+
+    internal override float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
+    {
+        ThrowIfDisposed();
+        return _weights.PredictProbabilities(features, rows, _coefficients);
+    }
+
+    private protected override void ReleaseResources() => _weights.Release();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Shape.Name} subspace of {Network.Describe()}, predicting at {Prediction}";
+}
