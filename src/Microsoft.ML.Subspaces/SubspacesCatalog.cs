@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Persistence;
 using Microsoft.ML.Subspaces.Trainers;
 
@@ -23,4 +24,24 @@ public sealed class SubspacesCatalog
 
     /// <summary>Save and load fitted pipelines that contain this library's transformers.</summary>
     public SubspaceModelOperations Model { get; }
+
+    /// <summary>
+    /// Evaluates scored data (the output of any multiclass model's <c>Transform</c>): ML.NET's multiclass
+    /// metrics plus expected calibration error over <paramref name="bins"/> equal-width confidence bins and
+    /// the Brier score.
+    /// </summary>
+    /// <param name="data">Scored data with a key-typed label and a Score vector of class probabilities.</param>
+    /// <param name="labelColumnName">The key-typed label column.</param>
+    /// <param name="scoreColumnName">The probabilities column.</param>
+    /// <param name="predictedLabelColumnName">The predicted label column ML.NET's evaluator reads.</param>
+    /// <param name="bins">Number of ECE bins (default 20, as in the subspace paper's code).</param>
+    public SubspaceMetrics Evaluate(IDataView data, string labelColumnName = "Label", string scoreColumnName = "Score",
+        string predictedLabelColumnName = "PredictedLabel", int bins = 20)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins), bins, "Need at least one bin.");
+        var mlnet = Context.MulticlassClassification.Evaluate(data, labelColumnName, scoreColumnName, predictedLabelColumnName);
+        var (p, labels, classes) = ScoredDataReader.Read(data, labelColumnName, scoreColumnName);
+        return new SubspaceMetrics(mlnet, ProbabilityMetrics.Compute(p, labels, classes, bins), bins);
+    }
 }

@@ -75,6 +75,9 @@ public abstract class SubspaceNetwork : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"Expected {PointCount} coefficients; got {coefficients.Length}.", nameof(coefficients));
         var copy = CreateEmpty(1);
         copy.to(Device);
+        // Callers may be inside a dispose scope (batched prediction); the copy must outlive it.
+        foreach (var t in copy.parameters()) t.DetachFromDisposeScope();
+        foreach (var t in copy.buffers()) t.DetachFromDisposeScope();
         var c = coefficients.ToArray().Select(v => (float)v).ToArray();
         using (no_grad())
         using (var scope = NewDisposeScope())

@@ -15,7 +15,7 @@ using System.Reflection;
 [assembly: System.Reflection.AssemblyDescriptionAttribute(("Neural-network subspace training (lines, curves, simplexes of networks) for ML.NE" +
     "T, on TorchSharp."))]
 [assembly: System.Reflection.AssemblyFileVersionAttribute("1.0.0.0")]
-[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0")]
+[assembly: System.Reflection.AssemblyInformationalVersionAttribute("1.0.0+5a56455df80dadbbf256453509c722da1d63b2c8")]
 [assembly: System.Reflection.AssemblyProductAttribute("Microsoft.ML.Subspaces")]
 [assembly: System.Reflection.AssemblyTitleAttribute("Microsoft.ML.Subspaces")]
 [assembly: System.Reflection.AssemblyVersionAttribute("1.0.0.0")]

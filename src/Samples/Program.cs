@@ -1,0 +1,24 @@
+using Subspaces.Samples;
+
+// dotnet run --project src/Samples [command] [options]
+//   (no command) | main   Standard vs line vs layer-wise line MLPs on the shared MNIST split (--label-noise F, --epochs N, --seed S)
+var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "main";
+var options = SampleOptions.Parse(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray());
+try
+{
+    return command switch
+    {
+        "main" => MainSample.Run(options),
+        _ => Fail($"Unknown command '{command}'. Commands: main."),
+    };
+}
+catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or ArgumentException)
+{
+    return Fail(e.Message);
+}
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine(message);
+    return 2;
+}
