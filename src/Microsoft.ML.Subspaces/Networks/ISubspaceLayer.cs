@@ -1,24 +1,20 @@
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-
 namespace Microsoft.ML.Subspaces.Networks;
 
 /// <summary>
-/// A layer whose parameters are k weight points stacked along dimension 0 (shape <c>[k, ...]</c>). The
-/// weights used in the forward pass are <c>sum_i c_i * points[i]</c> for the coefficients set last.
+/// A layer whose parameters each hold k weight points (<see cref="SubspaceParameter"/>). It computes with the
+/// points mixed by the coefficients given to <see cref="Mix"/>; layer-wise training gives each layer its own.
 /// </summary>
 public interface ISubspaceLayer
 {
     /// <summary>Number of weight points k.</summary>
     int PointCount { get; }
 
-    /// <summary>Every parameter of the layer, each holding k points along dimension 0.</summary>
-    IReadOnlyList<Parameter> PointParameters { get; }
+    /// <summary>Every parameter of the layer.</summary>
+    IReadOnlyList<SubspaceParameter> Parameters { get; }
 
-    /// <summary>The weight points that enter the cos^2 regularizer (conv and linear weights); null for BatchNorm.</summary>
-    Parameter? RegularizedWeight { get; }
-
-    /// <summary>Sets the coefficients (a float tensor of length k on the layer's device) for the next forward passes.</summary>
-    void SetCoefficients(Tensor coefficients);
+    /// <summary>Mixes every parameter's points by <paramref name="coefficients"/> (length k) for the next forward and backward pass.</summary>
+    void Mix(double[] coefficients)
+    {
+        foreach (var p in Parameters) p.Mix(coefficients);
+    }
 }

@@ -9,7 +9,7 @@ public sealed class SubspaceLinear : nn.Module<Tensor, Tensor>, ISubspaceLayer
 {
     private readonly Parameter weight;
     private readonly Parameter bias;
-    private Tensor? _coefficients;
+    private readonly SubspaceParameter[] _subspaceParameters;
 
     /// <summary>Creates the layer with each weight point drawn independently from Kaiming-normal (fan-in, gain sqrt 2); biases zero.</summary>
     public SubspaceLinear(long inFeatures, long outFeatures, int pointCount, Generator? generator = null) : base(nameof(SubspaceLinear))
@@ -21,9 +21,11 @@ public sealed class SubspaceLinear : nn.Module<Tensor, Tensor>, ISubspaceLayer
         double std = Math.Sqrt(2.0 / inFeatures);
         using (no_grad())
         {
-            weight = new Parameter(randn(new long[] { pointCount, outFeatures, inFeatures }, generator: generator).mul_(std));
-            bias = new Parameter(zeros(pointCount, outFeatures));
+            // Points are updated by SubspaceSgd from the gradients SubspaceParameter gathers, not by autograd.
+            weight = new Parameter(randn(new long[] { pointCount, outFeatures, inFeatures }, generator: generator).mul_(std), requires_grad: false);
+            bias = new Parameter(zeros(pointCount, outFeatures), requires_grad: false);
         }
+        _subspaceParameters = new[] { new SubspaceParameter(weight, regularized: true), new SubspaceParameter(bias, regularized: false) };
         RegisterComponents();
     }
 
@@ -33,23 +35,13 @@ public sealed class SubspaceLinear : nn.Module<Tensor, Tensor>, ISubspaceLayer
     public long OutFeatures { get; }
     /// <inheritdoc/>
     public int PointCount { get; }
-    /// <summary>Weight points, shape <c>[k, out, in]</c>.</summary>
-    public Parameter Weight => weight;
-    /// <summary>Bias points, shape <c>[k, out]</c>.</summary>
-    public Parameter Bias => bias;
+    /// <summary>Weight points, <c>[k, out, in]</c>.</summary>
+    public SubspaceParameter Weight => _subspaceParameters[0];
+    /// <summary>Bias points, <c>[k, out]</c>.</summary>
+    public SubspaceParameter Bias => _subspaceParameters[1];
     /// <inheritdoc/>
-    public IReadOnlyList<Parameter> PointParameters => new[] { weight, bias };
-    /// <inheritdoc/>
-    public Parameter? RegularizedWeight => weight;
+    public IReadOnlyList<SubspaceParameter> Parameters => _subspaceParameters;
 
     /// <inheritdoc/>
-    public void SetCoefficients(Tensor coefficients) => _coefficients = coefficients;
-
-    /// <inheritdoc/>
-    public override Tensor forward(Tensor input)
-    {
-        using var w = PointMixing.Mix(weight, _coefficients);
-        using var b = PointMixing.Mix(bias, _coefficients);
-        return nn.functional.linear(input, w, b);
-    }
+    public override Tensor forward(Tensor input) => nn.functional.linear(input, Weight.Current, Bias.Current);
 }

@@ -5,9 +5,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Networks;
 
 /// <summary>
-/// A network all of whose weight-bearing layers hold k points. Training sets the coefficients of a sampled
-/// point (one for all layers, or one per layer) before each forward pass; prediction uses
-/// <see cref="Materialize"/>d single-point copies, which hold no mutable state and can be shared by threads.
+/// A network all of whose weight-bearing layers hold k points. Training mixes a sampled point (one for all
+/// layers, or one per layer) before each forward pass and gathers the gradient back to the points; prediction
+/// uses single-point copies (<c>Materialize</c>), which hold no per-batch state and can be shared by threads.
 /// </summary>
 public abstract class SubspaceNetwork : nn.Module<Tensor, Tensor>
 {
@@ -23,85 +23,129 @@ public abstract class SubspaceNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The subspace layers in forward order (layer-wise sampling draws one point for each).</summary>
     public abstract IReadOnlyList<ISubspaceLayer> SubspaceLayers { get; }
 
-    /// <summary>The device the parameters live on.</summary>
-    public Device Device => SubspaceLayers[0].PointParameters[0].device;
+    /// <summary>Every subspace parameter of every layer.</summary>
+    public IEnumerable<SubspaceParameter> SubspaceParameters => SubspaceLayers.SelectMany(l => l.Parameters);
 
-    /// <summary>Uses the same coefficients in every layer for the following forward passes.</summary>
-    public void SetCoefficients(Tensor coefficients)
+    /// <summary>The device the parameters live on.</summary>
+    public Device Device => SubspaceLayers[0].Parameters[0].Points.device;
+
+    /// <summary>Mixes every layer at the same coefficients for the next forward and backward pass.</summary>
+    public void Mix(double[] coefficients)
     {
-        foreach (var layer in SubspaceLayers) layer.SetCoefficients(coefficients);
+        foreach (var layer in SubspaceLayers) layer.Mix(coefficients);
     }
 
-    /// <summary>Uses <paramref name="perLayer"/>[i] in layer i for the following forward passes (layer-wise mode).</summary>
-    public void SetCoefficients(IReadOnlyList<Tensor> perLayer)
+    /// <summary>Mixes layer i at <paramref name="perLayer"/>[i] (layer-wise training).</summary>
+    public void Mix(IReadOnlyList<double[]> perLayer)
     {
         if (perLayer.Count != SubspaceLayers.Count)
-            throw new ArgumentException($"Expected {SubspaceLayers.Count} coefficient tensors, one per subspace layer; got {perLayer.Count}.", nameof(perLayer));
-        for (int i = 0; i < perLayer.Count; i++) SubspaceLayers[i].SetCoefficients(perLayer[i]);
+            throw new ArgumentException($"Expected {SubspaceLayers.Count} coefficient vectors, one per subspace layer; got {perLayer.Count}.", nameof(perLayer));
+        for (int i = 0; i < perLayer.Count; i++) SubspaceLayers[i].Mix(perLayer[i]);
+    }
+
+    /// <summary>After backward: gives every point its share of the mixed weights' gradients (see <see cref="SubspaceParameter.GatherGradient"/>).</summary>
+    public void GatherGradients()
+    {
+        foreach (var p in SubspaceParameters) p.GatherGradient();
+    }
+
+    /// <summary>Forgets the per-batch mixed weights (training is over, or a point is about to be materialized).</summary>
+    public void ClearMixing()
+    {
+        foreach (var p in SubspaceParameters) p.ClearMixing();
     }
 
     /// <summary>
-    /// <c>cos^2</c> between weight points <paramref name="j"/> and <paramref name="k"/>, over all regularized
+    /// <c>cos^2</c> between weight points <paramref name="j"/> and <paramref name="k"/> over all regularized
     /// weights (conv and linear; biases and BatchNorm excluded) concatenated: <c>(w_j . w_k)^2 / (|w_j|^2 |w_k|^2)</c>.
-    /// Computed layer by layer, without building the concatenation.
     /// </summary>
-    public Tensor CosineSquared(int j, int k)
+    public double CosineSquared(int j, int k)
     {
-        Tensor? dot = null, nj = null, nk = null;
-        foreach (var layer in SubspaceLayers)
-        {
-            var w = layer.RegularizedWeight;
-            if (w is null) continue;
-            var wj = w[j].flatten();
-            var wk = w[k].flatten();
-            dot = dot is null ? wj.dot(wk) : dot + wj.dot(wk);
-            nj = nj is null ? wj.dot(wj) : nj + wj.dot(wj);
-            nk = nk is null ? wk.dot(wk) : nk + wk.dot(wk);
-        }
-        if (dot is null) throw new InvalidOperationException("The network has no regularized weights.");
-        return dot.square() / (nj! * nk!);
+        var (dot, nj, nk) = RegularizerSums(j, k);
+        return dot * dot / (nj * nk);
     }
 
-    /// <summary>Builds an untrained network of the same architecture and device with a given number of points.</summary>
+    /// <summary>
+    /// Adds the gradient of <c>beta * cos^2(w_j, w_k)</c> to the points' gradients (call after
+    /// <see cref="GatherGradients"/>) and returns the term's value. With <c>d = w_j . w_k</c>:
+    /// <c>d/dw_j = beta * (2d / (|w_j|^2 |w_k|^2) w_k - 2d^2 / (|w_j|^4 |w_k|^2) w_j)</c>, and symmetrically for w_k.
+    /// </summary>
+    public double AddCosineRegularizer(int j, int k, double beta)
+    {
+        if (j == k) throw new ArgumentException("The regularizer needs two different points.");
+        var (d, nj, nk) = RegularizerSums(j, k);
+        double value = d * d / (nj * nk);
+        double cross = beta * 2 * d / (nj * nk);
+        double selfJ = -beta * 2 * d * d / (nj * nj * nk);
+        double selfK = -beta * 2 * d * d / (nj * nk * nk);
+        using var _ = no_grad();
+        foreach (var p in SubspaceParameters.Where(p => p.Regularized))
+        {
+            var grad = p.Points.grad ?? throw new InvalidOperationException("Gather gradients before adding the regularizer.");
+            using var wj = p.Points[j];
+            using var wk = p.Points[k];
+            using var gj = grad[j];
+            using var gk = grad[k];
+            gj.add_(wk, alpha: cross).add_(wj, alpha: selfJ);
+            gk.add_(wj, alpha: cross).add_(wk, alpha: selfK);
+        }
+        return beta * value;
+    }
+
+    private (double Dot, double NormJ, double NormK) RegularizerSums(int j, int k)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var sums = new List<Tensor>();
+        foreach (var p in SubspaceParameters.Where(p => p.Regularized))
+        {
+            var w = p.Points.reshape(p.PointCount, -1);
+            var wj = w[j];
+            var wk = w[k];
+            sums.Add(stack(new[] { wj.dot(wk), wj.dot(wj), wk.dot(wk) }));
+        }
+        if (sums.Count == 0) throw new InvalidOperationException("The network has no regularized weights.");
+        var total = stack(sums).to_type(ScalarType.Float64).sum(dim: 0).cpu().data<double>().ToArray();
+        return (total[0], total[1], total[2]);
+    }
+
+    /// <summary>Builds an untrained network of the same architecture with a given number of points.</summary>
     protected abstract SubspaceNetwork CreateEmpty(int pointCount);
 
     /// <summary>
-    /// A single-point copy whose weights are this network's mixed at <paramref name="coefficients"/>
-    /// (detached, in eval mode, gradients off). Buffers (BatchNorm statistics) are copied as they are.
+    /// A single-point copy whose weights are this network's mixed at <paramref name="coefficients"/>, in eval mode,
+    /// on the same device. Buffers (BatchNorm statistics) are copied as they are.
     /// </summary>
-    public SubspaceNetwork Materialize(ReadOnlySpan<double> coefficients)
+    public SubspaceNetwork Materialize(ReadOnlySpan<double> coefficients) => Materialize(Enumerable.Repeat(coefficients.ToArray(), SubspaceLayers.Count).ToArray());
+
+    /// <summary>A single-point copy with layer i mixed at <paramref name="perLayer"/>[i].</summary>
+    public SubspaceNetwork Materialize(IReadOnlyList<double[]> perLayer)
     {
-        if (coefficients.Length != PointCount)
-            throw new ArgumentException($"Expected {PointCount} coefficients; got {coefficients.Length}.", nameof(coefficients));
+        if (perLayer.Count != SubspaceLayers.Count || perLayer.Any(c => c.Length != PointCount))
+            throw new ArgumentException($"Expected {SubspaceLayers.Count} vectors of {PointCount} coefficients.", nameof(perLayer));
         var copy = CreateEmpty(1);
         copy.to(Device);
         // Callers may be inside a dispose scope (batched prediction); the copy must outlive it.
         foreach (var t in copy.parameters()) t.DetachFromDisposeScope();
         foreach (var t in copy.buffers()) t.DetachFromDisposeScope();
-        var c = coefficients.ToArray().Select(v => (float)v).ToArray();
         using (no_grad())
-        using (var scope = NewDisposeScope())
+        using (NewDisposeScope())
         {
-            var coeffs = tensor(c, device: Device);
             for (int l = 0; l < SubspaceLayers.Count; l++)
             {
-                var src = SubspaceLayers[l].PointParameters;
-                var dst = copy.SubspaceLayers[l].PointParameters;
+                var src = SubspaceLayers[l].Parameters;
+                var dst = copy.SubspaceLayers[l].Parameters;
                 for (int p = 0; p < src.Count; p++)
-                {
-                    var mixed = PointCount == 1 ? src[p][0] : coeffs.matmul(src[p].reshape(PointCount, -1)).view(src[p].shape[1..]);
-                    dst[p][0].copy_(mixed);
-                }
+                    dst[p].Points[0].copy_(SubspaceParameter.MixPoints(src[p].Points, perLayer[l]));
             }
             var srcBuffers = buffers().ToArray();
             var dstBuffers = copy.buffers().ToArray();
             for (int i = 0; i < srcBuffers.Length; i++) dstBuffers[i].copy_(srcBuffers[i]);
         }
-        foreach (var p in copy.parameters()) p.requires_grad = false;
         copy.eval();
         return copy;
     }
 
     /// <summary>Total number of trainable values (all points).</summary>
-    public long ParameterCount => parameters().Sum(p => p.numel());
+    public long ParameterCount => SubspaceParameters.Sum(p => p.Points.numel());
 }

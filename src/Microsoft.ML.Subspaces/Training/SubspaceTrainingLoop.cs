@@ -77,11 +77,11 @@ public sealed class SubspaceTrainingLoop
         int layerCount = network.SubspaceLayers.Count;
         bool regularize = k > 1 && _settings.Beta > 0;
 
-        using var optimizer = optim.SGD(network.parameters(), _settings.LearningRate, _settings.Momentum, 0, _settings.WeightDecay);
-        var group = optimizer.ParamGroups.First();
+        using var optimizer = new SubspaceSgd(network, _settings.Momentum, _settings.WeightDecay);
         network.train();
         var clock = Stopwatch.StartNew();
         long step = 0;
+        var perLayer = new double[layerCount][];
         for (int epoch = 1; epoch <= _settings.Epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
@@ -93,22 +93,19 @@ public sealed class SubspaceTrainingLoop
                 token.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 lr = schedule.At(step, totalSteps);
-                group.LearningRate = lr;
+                optimizer.LearningRate = lr;
                 long start = (long)b * batchSize;
                 var index = permutation.narrow(0, start, Math.Min(batchSize, n - start));
                 var x = train.Features.index_select(0, index);
                 var y = train.Labels.index_select(0, index);
 
-                if (k > 1)
+                // Sample the point: one for the whole network, or one per layer.
+                if (_settings.LayerWise)
                 {
-                    if (_settings.LayerWise)
-                    {
-                        var perLayer = new Tensor[layerCount];
-                        for (int l = 0; l < layerCount; l++) perLayer[l] = SampleCoefficients(random, device);
-                        network.SetCoefficients(perLayer);
-                    }
-                    else network.SetCoefficients(SampleCoefficients(random, device));
+                    for (int l = 0; l < layerCount; l++) perLayer[l] = SampleCoefficients(random);
+                    network.Mix(perLayer);
                 }
+                else network.Mix(SampleCoefficients(random));
 
                 var logits = network.forward(x);
                 Tensor loss;
@@ -120,23 +117,24 @@ public sealed class SubspaceTrainingLoop
                     var perRow = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None, label_smoothing: _settings.LabelSmoothing);
                     loss = (perRow * w).sum() / w.sum().clamp_min(1e-12);
                 }
+                loss.backward();
+                network.GatherGradients();
+                double batchLoss = loss.item<float>();
                 if (regularize)
                 {
                     int j = random.Next(k);
                     int m = random.Next(k - 1);
                     if (m >= j) m++;
-                    loss = loss + _settings.Beta * network.CosineSquared(j, m);
+                    batchLoss += network.AddCosineRegularizer(j, m, _settings.Beta);
                 }
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                double batchLoss = loss.item<float>();
+                optimizer.Step();
                 if (!double.IsFinite(batchLoss))
                     throw new InvalidOperationException(
                         $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");
                 lossSum += batchLoss;
                 Progress?.Report(new TrainingProgress(epoch, _settings.Epochs, b + 1, batchesPerEpoch, lossSum / (b + 1), lr, clock.Elapsed, false));
             }
+            network.ClearMixing();
             double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center);
             network.train();
             var summary = new EpochSummary(epoch, lossSum / batchesPerEpoch, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
@@ -149,11 +147,7 @@ public sealed class SubspaceTrainingLoop
     }
 
     /// <summary>Coefficients of a freshly sampled point (sampled positions are on the shape: no validation needed).</summary>
-    private Tensor SampleCoefficients(Random random, Device device)
-    {
-        var c = _shape.CoefficientsUnchecked(_shape.Sample(random));
-        return tensor(Array.ConvertAll(c, v => (float)v), device: device);
-    }
+    private double[] SampleCoefficients(Random random) => _shape.CoefficientsUnchecked(_shape.Sample(random));
 
     /// <summary>Accuracy of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
     private double Accuracy(SubspaceNetwork network, TensorDataset data, double[] position)

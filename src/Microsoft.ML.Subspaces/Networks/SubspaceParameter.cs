@@ -1,0 +1,106 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Networks;
+
+/// <summary>
+/// One parameter of a subspace layer: k weight points stacked along dimension 0 (<c>[k, ...]</c>).
+/// <para>
+/// Training mixes the points once per batch into a leaf tensor <see cref="Mixed"/> (<c>sum_i c_i w_i</c>), the
+/// layer computes with it, autograd delivers <c>dL/dMixed</c>, and <see cref="GatherGradient"/> hands every point
+/// its share <c>c_i * dL/dMixed</c> in <c>Points.grad</c>: the chain rule through the mixing, without making
+/// autograd track the mixing (which would allocate a full <c>[k, ...]</c> zero tensor per point and batch).
+/// </para>
+/// </summary>
+public sealed class SubspaceParameter
+{
+    internal SubspaceParameter(Parameter points, bool regularized)
+    {
+        Points = points;
+        Regularized = regularized;
+    }
+
+    /// <summary>The k points, <c>[k, ...]</c>. Updated in place by the optimizer.</summary>
+    public Parameter Points { get; }
+
+    /// <summary>True for conv and linear weights (they enter the cos^2 regularizer); false for biases and BatchNorm.</summary>
+    public bool Regularized { get; }
+
+    /// <summary>Number of points k.</summary>
+    public int PointCount => (int)Points.shape[0];
+
+    /// <summary>The mixed weight of the current batch (a leaf that collects the gradient), or null outside training.</summary>
+    public Tensor? Mixed { get; private set; }
+
+    /// <summary>The coefficients <see cref="Mixed"/> was built with.</summary>
+    public double[]? Coefficients { get; private set; }
+
+    /// <summary>
+    /// The weight the layer computes with: the mixed weight while training, otherwise the single point of a
+    /// one-point (materialized) network.
+    /// </summary>
+    public Tensor Current => Mixed ?? (PointCount == 1
+        ? Points[0]
+        : throw new InvalidOperationException("A subspace layer with several points was run before Mix was called; predict through a materialized point."));
+
+    /// <summary>Builds <see cref="Mixed"/> = <c>sum_i c_i w_i</c> as a gradient-collecting leaf for the next forward and backward pass.</summary>
+    public void Mix(double[] coefficients)
+    {
+        if (coefficients.Length != PointCount)
+            throw new ArgumentException($"Expected {PointCount} coefficients; got {coefficients.Length}.", nameof(coefficients));
+        Tensor mixed;
+        using (no_grad())
+        {
+            // One point: a view of its storage (no copy); the optimizer's in-place update shows through.
+            mixed = PointCount == 1 ? Points.detach()[0] : MixPoints(Points, coefficients);
+        }
+        Mixed = mixed.requires_grad_(true);
+        Coefficients = coefficients;
+    }
+
+    /// <summary><c>sum_i c_i points[i]</c> without gradient tracking: lerp for two points whose coefficients sum to one, a matrix-vector product otherwise.</summary>
+    internal static Tensor MixPoints(Tensor points, double[] c)
+    {
+        long k = points.shape[0];
+        if (k == 1) return points[0].clone();
+        if (k == 2 && Math.Abs(c[0] + c[1] - 1) < 1e-12) return lerp(points[0], points[1], c[1]);
+        using var coefficients = tensor(Array.ConvertAll(c, v => (float)v), device: points.device);
+        return coefficients.matmul(points.reshape(k, -1)).view(points.shape[1..]);
+    }
+
+    /// <summary>
+    /// After backward: sets <c>Points.grad[i] = c_i * dL/dMixed</c> (for one point, <c>Points.grad</c> is a view of
+    /// <c>dL/dMixed</c>). Returns false when the mixed weight received no gradient.
+    /// </summary>
+    public bool GatherGradient()
+    {
+        var g = Mixed?.grad;
+        if (g is null || Coefficients is null) return false;
+        using var _ = no_grad();
+        if (PointCount == 1)
+        {
+            Points.grad = g.unsqueeze(0).DetachFromDisposeScope();
+            return true;
+        }
+        var grad = Points.grad;
+        if (grad is null || grad.shape.Length == 0)
+        {
+            grad = zeros_like(Points).DetachFromDisposeScope();
+            Points.grad = grad;
+        }
+        for (int i = 0; i < PointCount; i++)
+        {
+            using var slot = grad[i];
+            slot.copy_(g).mul_(Coefficients[i]);
+        }
+        return true;
+    }
+
+    /// <summary>Forgets the current batch's mixed weight (after training, or before materializing).</summary>
+    public void ClearMixing()
+    {
+        Mixed = null;
+        Coefficients = null;
+    }
+}
