@@ -1,6 +1,7 @@
 using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Persistence;
 using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Transformers;
 
 namespace Microsoft.ML.Subspaces;
 
@@ -44,4 +45,17 @@ public sealed class SubspacesCatalog
         var (p, labels, classes) = ScoredDataReader.Read(data, labelColumnName, scoreColumnName);
         return new SubspaceMetrics(mlnet, ProbabilityMetrics.Compute(p, labels, classes, bins), bins);
     }
+
+    /// <summary>
+    /// Evaluates <paramref name="points"/> evenly spaced points t = 0, ..., 1 of a path (a line or curve subspace,
+    /// a fitted curve, a connection, a segment between two models): accuracy, log-loss and ECE at each, plus the
+    /// worst, the mean and the ends.
+    /// </summary>
+    /// <param name="path">The path.</param>
+    /// <param name="data">Data with the features column the path's models read and a key-typed label.</param>
+    /// <param name="points">Number of points (default 61, as in Garipov et al.).</param>
+    /// <param name="labelColumnName">The key-typed label column.</param>
+    /// <param name="bins">Number of ECE bins.</param>
+    public PathEvaluation EvaluatePath(IPathTransformer path, IDataView data, int points = 61, string labelColumnName = "Label", int bins = 20) =>
+        PathEvaluator.Evaluate(path, data, points, labelColumnName, bins);
 }

@@ -86,16 +86,14 @@ public sealed class SubspaceModelOperations
             }
             foreach (var t in transformers)
             {
-                if (t is SubspaceTransformer subspace)
+                if (t is ScorerTransformer scorer)
                 {
                     FlushMlNet();
-                    subspace.ThrowIfDisposed();
+                    scorer.ThrowIfDisposed();
                     string prefix = $"parts/{part++}/";
-                    SubspaceTransformerFormat.Write(writer, prefix, subspace);
-                    writer.Manifest.Parts.Add(new ModelArchive.PartInfo { Kind = SubspaceTransformerFormat.Kind, Prefix = prefix });
+                    string kind = ScorerFormats.Write(writer, prefix, scorer);
+                    writer.Manifest.Parts.Add(new ModelArchive.PartInfo { Kind = kind, Prefix = prefix });
                 }
-                else if (t is ScorerTransformer other)
-                    throw new NotSupportedException($"Saving a {other.GetType().Name} is not supported yet.");
                 else
                 {
                     if (pending.Count == 0) pendingSchema = schema;
@@ -124,11 +122,11 @@ public sealed class SubspaceModelOperations
                         LoadMlNet(reader, part.Prefix + "pipeline.mlnet", out var loaded);
                         parts.AddRange(Flatten(loaded));
                         break;
-                    case SubspaceTransformerFormat.Kind:
-                        parts.Add(SubspaceTransformerFormat.Read(reader, part.Prefix));
-                        break;
                     default:
-                        throw reader.Corrupted($"it has a part of unknown kind '{part.Kind}' (written by a newer library?)", null);
+                        if (!ScorerFormats.TryRead(part.Kind, reader, part.Prefix, out var scorer))
+                            throw reader.Corrupted($"it has a part of unknown kind '{part.Kind}' (written by a newer library?)", null);
+                        parts.Add(scorer!);
+                        break;
                 }
             }
         }

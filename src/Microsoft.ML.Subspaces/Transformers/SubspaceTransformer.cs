@@ -11,7 +11,7 @@ namespace Microsoft.ML.Subspaces.Transformers;
 /// (<see cref="WithPoint(double)"/>), or an ensemble averaging probabilities over several points
 /// (<see cref="WithEnsemble"/>). Each option returns a new transformer sharing the same weights.
 /// </summary>
-public sealed class SubspaceTransformer : ScorerTransformer
+public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
 {
     private readonly SharedNetwork _weights;
     private readonly double[][] _coefficients;
@@ -80,6 +80,23 @@ public sealed class SubspaceTransformer : ScorerTransformer
     {
         ThrowIfDisposed();
         return new SubspaceTransformer(_weights.Acquire(), Shape, FeatureColumnName, Labels, new[] { position }, description, TrainingHistory);
+    }
+
+    /// <summary>
+    /// The path view of the subspace: the point a = t of a line or curve; for a simplex, the edge from its first
+    /// vertex to its second, (1 - t, t, 0, ...). A standard model has no path.
+    /// </summary>
+    public ScorerTransformer AtPoint(double t)
+    {
+        if (Shape is SimplexSubspace simplex)
+        {
+            var position = new double[simplex.Vertices];
+            position[0] = 1 - t;
+            position[1] = t;
+            return WithPoint(position);
+        }
+        if (Shape.PositionLength != 1) throw new InvalidOperationException($"A {Shape.Name} model has no path of points.");
+        return WithPoint(t);
     }
 
     internal override float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
