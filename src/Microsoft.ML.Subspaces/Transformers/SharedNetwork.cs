@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using TorchSharp;
 using Microsoft.ML.Subspaces.Networks;
 using static TorchSharp.torch;
 
@@ -51,7 +52,11 @@ internal sealed class SharedNetwork
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var device = Network.Device;
-        var x = tensor(features.ToArray(), new long[] { rows, features.Length / rows }).to(device);
+        // tensor(float[]) wraps the managed array; MKL's CPU GEMM picks its code path by the input's alignment, so
+        // computing on it directly gives scores that differ in the last bits from call to call. Copy the features
+        // into memory libtorch allocates (aligned) so that the same rows always get the same scores.
+        var wrapped = tensor(features.ToArray(), new long[] { rows, features.Length / rows });
+        var x = device.type == DeviceType.CPU ? wrapped.clone() : wrapped.to(device);
         Tensor? sum = null;
         foreach (var c in coefficients)
         {
