@@ -78,15 +78,17 @@ public sealed class SubspaceParameter
         var g = Mixed?.grad;
         if (g is null || Coefficients is null) return false;
         using var _ = no_grad();
+        // Points.grad returns a new wrapper on every read; wrappers made here are left to the caller's dispose
+        // scope (the parameter itself keeps its gradient alive), so nothing leaks from batch to batch.
         if (PointCount == 1)
         {
-            Points.grad = g.unsqueeze(0).DetachFromDisposeScope();
+            Points.grad = g.unsqueeze(0);
             return true;
         }
         var grad = Points.grad;
-        if (grad is null || grad.shape.Length == 0)
+        if (grad is null)
         {
-            grad = zeros_like(Points).DetachFromDisposeScope();
+            grad = zeros_like(Points);
             Points.grad = grad;
         }
         for (int i = 0; i < PointCount; i++)
