@@ -66,30 +66,40 @@ public abstract class SubspaceNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Adds the gradient of <c>beta * cos^2(w_j, w_k)</c> to the points' gradients (call after
-    /// <see cref="GatherGradients"/>) and returns the term's value. With <c>d = w_j . w_k</c>:
-    /// <c>d/dw_j = beta * (2d / (|w_j|^2 |w_k|^2) w_k - 2d^2 / (|w_j|^4 |w_k|^2) w_j)</c>, and symmetrically for w_k.
+    /// The value and gradient coefficients of <c>beta * cos^2(w_j, w_k)</c> at the current weights. With
+    /// <c>d = w_j . w_k</c>: <c>d/dw_j = beta * (2d / (|w_j|^2 |w_k|^2) w_k - 2d^2 / (|w_j|^4 |w_k|^2) w_j)</c>, and
+    /// symmetrically for w_k; the same coefficients apply to every regularized weight.
     /// </summary>
-    public double AddCosineRegularizer(int j, int k, double beta)
+    public CosineRegularizerTerms CosineRegularizer(int j, int k, double beta)
     {
         if (j == k) throw new ArgumentException("The regularizer needs two different points.");
         var (d, nj, nk) = RegularizerSums(j, k);
-        double value = d * d / (nj * nk);
-        double cross = beta * 2 * d / (nj * nk);
-        double selfJ = -beta * 2 * d * d / (nj * nj * nk);
-        double selfK = -beta * 2 * d * d / (nj * nk * nk);
+        return new CosineRegularizerTerms(j, k,
+            Value: beta * d * d / (nj * nk),
+            Cross: beta * 2 * d / (nj * nk),
+            SelfJ: -beta * 2 * d * d / (nj * nj * nk),
+            SelfK: -beta * 2 * d * d / (nj * nk * nk));
+    }
+
+    /// <summary>
+    /// Adds the gradient of <c>beta * cos^2(w_j, w_k)</c> to the points' gradients (call after
+    /// <see cref="GatherGradients"/>) and returns the term's value. Training folds the same terms into
+    /// <c>SubspaceSgd.Step</c> instead; this explicit form is the reference the optimizer is tested against.
+    /// </summary>
+    public double AddCosineRegularizer(int j, int k, double beta)
+    {
+        var terms = CosineRegularizer(j, k, beta);
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         foreach (var p in SubspaceParameters.Where(p => p.Regularized))
         {
             var grad = p.Points.grad ?? throw new InvalidOperationException("Gather gradients before adding the regularizer.");
-            using var wj = p.Points[j];
-            using var wk = p.Points[k];
-            using var gj = grad[j];
-            using var gk = grad[k];
-            gj.add_(wk, alpha: cross).add_(wj, alpha: selfJ);
-            gk.add_(wj, alpha: cross).add_(wk, alpha: selfK);
+            var wj = p.Points[j];
+            var wk = p.Points[k];
+            grad[j].add_(wk, alpha: terms.Cross).add_(wj, alpha: terms.SelfJ);
+            grad[k].add_(wj, alpha: terms.Cross).add_(wk, alpha: terms.SelfK);
         }
-        return beta * value;
+        return terms.Value;
     }
 
     private (double Dot, double NormJ, double NormK) RegularizerSums(int j, int k)

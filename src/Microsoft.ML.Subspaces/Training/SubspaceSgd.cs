@@ -5,9 +5,14 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Training;
 
 /// <summary>
-/// SGD with momentum and L2 weight decay on every point of every subspace parameter, reading the gradients
-/// the points were given (<c>Points.grad</c>). Same update as <c>torch.optim.SGD</c> (dampening 0, no Nesterov):
-/// <c>d = g + wd * w; b = m * b + d; w -= lr * b</c>, done in place without temporaries.
+/// SGD with momentum and L2 weight decay on every point of every subspace parameter: the update of
+/// <c>torch.optim.SGD</c> (dampening 0, no Nesterov), <c>d = g + wd * w; b = m * b + d; w -= lr * b</c>.
+/// <para>
+/// <see cref="Step"/> reads the gradient of each parameter's mixed weight and forms every point's gradient
+/// <c>g_i = c_i * dL/dMixed</c> (plus the cos^2 regularizer's terms) inside the momentum update, so a subspace
+/// costs few more passes over memory than a standard network: no per-point gradient tensors are written.
+/// <see cref="StepFromPointGradients"/> does the same update from explicit <c>Points.grad</c>.
+/// </para>
 /// </summary>
 public sealed class SubspaceSgd : IDisposable
 {
@@ -31,19 +36,64 @@ public sealed class SubspaceSgd : IDisposable
     /// <summary>Learning rate of the next step.</summary>
     public double LearningRate { get; set; }
 
-    /// <summary>Updates every parameter that has a gradient.</summary>
-    public void Step()
+    /// <summary>Points that are never updated (for example the fixed ends of a curve between two models).</summary>
+    public ISet<int> FrozenPoints { get; } = new HashSet<int>();
+
+    /// <summary>
+    /// One update from the mixed weights' gradients (after <c>loss.backward()</c>), with the gradient of the
+    /// cos^2 regularizer folded in when <paramref name="regularizer"/> is given.
+    /// </summary>
+    public void Step(CosineRegularizerTerms? regularizer = null)
     {
         using var _ = no_grad();
-        for (int i = 0; i < _parameters.Length; i++)
+        using var scope = NewDisposeScope();
+        for (int p = 0; p < _parameters.Length; p++)
         {
-            var w = _parameters[i].Points;
+            var parameter = _parameters[p];
+            var g = parameter.Mixed?.grad;
+            var c = parameter.Coefficients;
+            if (g is null || c is null) continue;
+            var w = parameter.Points;
+            var b = _momentum[p];
+            int k = parameter.PointCount;
+            var reg = parameter.Regularized ? regularizer : null;
+            // All momentum buffers first: the regularizer reads the other point's weights before they move.
+            for (int i = 0; i < k; i++)
+            {
+                if (FrozenPoints.Contains(i)) continue;
+                var bi = b[i];
+                bi.mul_(Momentum).add_(g, alpha: c[i]);
+                double decay = WeightDecay;
+                if (reg is not null && (i == reg.J || i == reg.K))
+                {
+                    decay += i == reg.J ? reg.SelfJ : reg.SelfK;
+                    bi.add_(w[i == reg.J ? reg.K : reg.J], alpha: reg.Cross);
+                }
+                if (decay != 0) bi.add_(w[i], alpha: decay);
+            }
+            for (int i = 0; i < k; i++)
+                if (!FrozenPoints.Contains(i)) w[i].add_(b[i], alpha: -LearningRate);
+        }
+    }
+
+    /// <summary>One update from explicit per-point gradients in <c>Points.grad</c> (see <c>SubspaceNetwork.GatherGradients</c>).</summary>
+    public void StepFromPointGradients()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        for (int p = 0; p < _parameters.Length; p++)
+        {
+            var w = _parameters[p].Points;
             var g = w.grad;
             if (g is null) continue;
-            var b = _momentum[i];
-            b.mul_(Momentum).add_(g);
-            if (WeightDecay != 0) b.add_(w, alpha: WeightDecay);
-            w.add_(b, alpha: -LearningRate);
+            for (int i = 0; i < _parameters[p].PointCount; i++)
+            {
+                if (FrozenPoints.Contains(i)) continue;
+                var bi = _momentum[p][i];
+                bi.mul_(Momentum).add_(g[i]);
+                if (WeightDecay != 0) bi.add_(w[i], alpha: WeightDecay);
+                w[i].add_(bi, alpha: -LearningRate);
+            }
         }
     }
 

@@ -118,16 +118,17 @@ public sealed class SubspaceTrainingLoop
                     loss = (perRow * w).sum() / w.sum().clamp_min(1e-12);
                 }
                 loss.backward();
-                network.GatherGradients();
                 double batchLoss = loss.item<float>();
+                CosineRegularizerTerms? terms = null;
                 if (regularize)
                 {
                     int j = random.Next(k);
                     int m = random.Next(k - 1);
                     if (m >= j) m++;
-                    batchLoss += network.AddCosineRegularizer(j, m, _settings.Beta);
+                    terms = network.CosineRegularizer(j, m, _settings.Beta);
+                    batchLoss += terms.Value;
                 }
-                optimizer.Step();
+                optimizer.Step(terms);
                 if (!double.IsFinite(batchLoss))
                     throw new InvalidOperationException(
                         $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");

@@ -1,0 +1,13 @@
+namespace Microsoft.ML.Subspaces.Networks;
+
+/// <summary>
+/// <c>beta * cos^2(w_j, w_k)</c> at the current weights and the coefficients of its gradient: for every
+/// regularized weight, <c>d/dw_j = Cross * w_k + SelfJ * w_j</c> and <c>d/dw_k = Cross * w_j + SelfK * w_k</c>.
+/// </summary>
+/// <param name="J">First point.</param>
+/// <param name="K">Second point.</param>
+/// <param name="Value">The term's value (beta included).</param>
+/// <param name="Cross">Coefficient of the other point's weights.</param>
+/// <param name="SelfJ">Coefficient of w_j in its own gradient.</param>
+/// <param name="SelfK">Coefficient of w_k in its own gradient.</param>
+public sealed record CosineRegularizerTerms(int J, int K, double Value, double Cross, double SelfJ, double SelfK);
