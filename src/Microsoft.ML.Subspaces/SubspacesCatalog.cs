@@ -1,4 +1,5 @@
 using Microsoft.ML.Subspaces.Evaluation;
+using Microsoft.ML.Subspaces.Experiments;
 using Microsoft.ML.Subspaces.Persistence;
 using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Transformers;
@@ -16,6 +17,7 @@ public sealed class SubspacesCatalog
         Context = context;
         Trainers = new SubspaceTrainersCatalog(context);
         Model = new SubspaceModelOperations(context);
+        Experiments = new SubspaceExperiments();
     }
 
     internal MLContext Context { get; }
@@ -25,6 +27,9 @@ public sealed class SubspacesCatalog
 
     /// <summary>Save and load fitted pipelines that contain this library's transformers.</summary>
     public SubspaceModelOperations Model { get; }
+
+    /// <summary>The paper's experiments as calls returning tables: symmetric ensembles, simplex grids, label noise.</summary>
+    public SubspaceExperiments Experiments { get; }
 
     /// <summary>
     /// Evaluates scored data (the output of any multiclass model's <c>Transform</c>): ML.NET's multiclass

@@ -8,6 +8,9 @@ namespace Microsoft.ML.Subspaces.Evaluation;
 /// <param name="Count">Number of rows scored.</param>
 public sealed record ProbabilityMetrics(double Accuracy, double LogLoss, double ExpectedCalibrationError, double BrierScore, int Count)
 {
+    /// <summary>The reliability diagram: for every equal-width confidence bin, its rows' accuracy and mean confidence.</summary>
+    public IReadOnlyList<ReliabilityBin> Reliability { get; init; } = Array.Empty<ReliabilityBin>();
+
     /// <summary>
     /// Computes the metrics from row-major probabilities (<paramref name="probabilities"/> has
     /// <c>labels.Length * classCount</c> values) and 0-based labels.
@@ -22,6 +25,7 @@ public sealed record ProbabilityMetrics(double Accuracy, double LogLoss, double 
         if (n == 0) throw new ArgumentException("No rows to score.", nameof(labels));
         var binCorrect = new double[bins];
         var binConfidence = new double[bins];
+        var binCount = new int[bins];
         double correct = 0, logLoss = 0, brier = 0;
         for (int i = 0; i < n; i++)
         {
@@ -39,9 +43,24 @@ public sealed record ProbabilityMetrics(double Accuracy, double LogLoss, double 
             int b = Math.Min(bins - 1, (int)(conf * bins));
             binCorrect[b] += hit ? 1 : 0;
             binConfidence[b] += conf;
+            binCount[b]++;
         }
         double ece = 0;
-        for (int b = 0; b < bins; b++) ece += Math.Abs(binCorrect[b] - binConfidence[b]);
-        return new ProbabilityMetrics(correct / n, logLoss / n, ece / n, brier / n, n);
+        var reliability = new ReliabilityBin[bins];
+        for (int b = 0; b < bins; b++)
+        {
+            ece += Math.Abs(binCorrect[b] - binConfidence[b]);
+            reliability[b] = new ReliabilityBin((double)b / bins, (double)(b + 1) / bins, binCount[b],
+                binCount[b] == 0 ? double.NaN : binCorrect[b] / binCount[b], binCount[b] == 0 ? double.NaN : binConfidence[b] / binCount[b]);
+        }
+        return new ProbabilityMetrics(correct / n, logLoss / n, ece / n, brier / n, n) { Reliability = reliability };
     }
 }
+
+/// <summary>One bin of a reliability diagram.</summary>
+/// <param name="Lower">Lower confidence bound (inclusive).</param>
+/// <param name="Upper">Upper confidence bound (exclusive, except 1 for the last bin).</param>
+/// <param name="Count">Rows whose top probability falls in the bin.</param>
+/// <param name="Accuracy">Fraction of those rows predicted correctly (NaN for an empty bin).</param>
+/// <param name="Confidence">Mean top probability of those rows (NaN for an empty bin).</param>
+public sealed record ReliabilityBin(double Lower, double Upper, int Count, double Accuracy, double Confidence);

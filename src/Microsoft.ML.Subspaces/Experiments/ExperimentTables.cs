@@ -1,0 +1,27 @@
+namespace Microsoft.ML.Subspaces.Experiments;
+
+/// <summary>A model's test metrics in an experiment table.</summary>
+/// <param name="Name">What was evaluated ("standard", "line midpoint", ...).</param>
+/// <param name="Accuracy">Test accuracy.</param>
+/// <param name="LogLoss">Mean negative log-likelihood.</param>
+/// <param name="ExpectedCalibrationError">ECE over equal-width bins.</param>
+public sealed record ExperimentRow(string Name, double Accuracy, double LogLoss, double ExpectedCalibrationError);
+
+/// <summary>The ensemble of P(a) and P(1 - a) at one a.</summary>
+/// <param name="A">The pair's first point, in [0, 0.5].</param>
+/// <param name="Accuracy">Accuracy of the pair's mean probabilities.</param>
+/// <param name="LogLoss">Mean negative log-likelihood.</param>
+/// <param name="ExpectedCalibrationError">ECE over equal-width bins.</param>
+public sealed record SymmetricEnsemblePoint(double A, double Accuracy, double LogLoss, double ExpectedCalibrationError);
+
+/// <summary>The network at one grid point of a simplex.</summary>
+/// <param name="Position">Barycentric coordinates.</param>
+/// <param name="Accuracy">Test accuracy.</param>
+/// <param name="LogLoss">Mean negative log-likelihood.</param>
+public sealed record SimplexGridPoint(double[] Position, double Accuracy, double LogLoss);
+
+/// <summary>Label-noise robustness: the same models trained on clean and on noisy labels, evaluated on clean test labels.</summary>
+/// <param name="Fraction">Fraction of training rows relabelled.</param>
+/// <param name="ChangedRows">Rows whose label actually changed.</param>
+/// <param name="Rows">Metrics of every model.</param>
+public sealed record LabelNoiseResult(double Fraction, int ChangedRows, IReadOnlyList<ExperimentRow> Rows);

@@ -1,0 +1,103 @@
+using Microsoft.ML.Subspaces.Evaluation;
+using Microsoft.ML.Subspaces.Shapes;
+using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Transformers;
+
+namespace Microsoft.ML.Subspaces.Experiments;
+
+/// <summary>
+/// The subspace paper's experiments as library calls returning plain tables, reached through
+/// <c>mlContext.Subspaces().Experiments</c>. Accuracy along a path is <c>mlContext.Subspaces().EvaluatePath</c>.
+/// </summary>
+public sealed class SubspaceExperiments
+{
+    internal SubspaceExperiments() { }
+
+    /// <summary>
+    /// Accuracy of the ensemble of P(a) and P(1 - a) for <paramref name="points"/> values of a from 0 (the endpoint
+    /// ensemble) to 0.5 (the midpoint alone), on a line or curve.
+    /// </summary>
+    public IReadOnlyList<SymmetricEnsemblePoint> SymmetricEnsembles(SubspaceTransformer model, IDataView data, int points = 11,
+        string labelColumnName = "Label", int bins = 20)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Shape.PositionLength != 1) throw new ArgumentException($"Symmetric ensembles need a line or a curve; this model is a {model.Shape.Name}.", nameof(model));
+        if (points < 2) throw new ArgumentOutOfRangeException(nameof(points), points, "Need at least 2 points.");
+        var set = EvaluationSet.Read(data, model, labelColumnName);
+        var rows = new List<SymmetricEnsemblePoint>();
+        for (int i = 0; i < points; i++)
+        {
+            double a = 0.5 * i / (points - 1);
+            using var pair = model.WithEnsemble(SubspaceEnsemble.Symmetric(a));
+            var m = set.Score(pair, bins);
+            rows.Add(new SymmetricEnsemblePoint(a, m.Accuracy, m.LogLoss, m.ExpectedCalibrationError));
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// Accuracy at every point of a regular grid on a simplex: all barycentric coordinates that are multiples of
+    /// 1 / <paramref name="resolution"/> (66 points for a triangle at resolution 10).
+    /// </summary>
+    public IReadOnlyList<SimplexGridPoint> SimplexGrid(SubspaceTransformer model, IDataView data, int resolution = 10,
+        string labelColumnName = "Label")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Shape is not SimplexSubspace simplex) throw new ArgumentException($"A simplex grid needs a simplex; this model is a {model.Shape.Name}.", nameof(model));
+        if (resolution < 1) throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "The resolution must be at least 1.");
+        var set = EvaluationSet.Read(data, model, labelColumnName);
+        var rows = new List<SimplexGridPoint>();
+        foreach (var counts in Compositions(resolution, simplex.Vertices))
+        {
+            var position = counts.Select(c => (double)c / resolution).ToArray();
+            using var point = model.WithPoint(position);
+            var m = set.Score(point, 20);
+            rows.Add(new SimplexGridPoint(position, m.Accuracy, m.LogLoss));
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// Label-noise robustness: trains each of <paramref name="trainers"/> on <paramref name="train"/> with
+    /// <paramref name="fraction"/> of its labels replaced by uniformly drawn classes (fixed <paramref name="seed"/>,
+    /// training split only) and evaluates on the clean <paramref name="test"/> labels: a standard model by itself,
+    /// a subspace at its midpoint and as its endpoint ensemble.
+    /// </summary>
+    public LabelNoiseResult LabelNoise(IDataView train, IDataView test, double fraction, int seed,
+        IReadOnlyList<(string Name, SubspaceTrainer Trainer)> trainers, string labelColumnName = "Label", int bins = 20)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        ArgumentNullException.ThrowIfNull(trainers);
+        if (trainers.Count == 0) throw new ArgumentException("Give at least one trainer.", nameof(trainers));
+        var noisy = new NoisyLabelDataView(train, labelColumnName, fraction, seed);
+        var rows = new List<ExperimentRow>();
+        EvaluationSet? set = null;
+        foreach (var (name, trainer) in trainers)
+        {
+            using var model = trainer.Fit(noisy);
+            set ??= EvaluationSet.Read(test, model, labelColumnName);
+            var center = set.Score(model, bins);
+            rows.Add(new ExperimentRow(model.Shape.PointCount == 1 ? name : name + " midpoint", center.Accuracy, center.LogLoss, center.ExpectedCalibrationError));
+            if (model.Shape.PointCount > 1)
+            {
+                using var ends = model.WithEnsemble(SubspaceEnsemble.Endpoints);
+                var e = set.Score(ends, bins);
+                rows.Add(new ExperimentRow(name + " endpoint ensemble", e.Accuracy, e.LogLoss, e.ExpectedCalibrationError));
+            }
+        }
+        return new LabelNoiseResult(fraction, noisy.ChangedRows, rows);
+    }
+
+    /// <summary>Returns <paramref name="data"/> with symmetric label noise in its key-typed label column (see <see cref="LabelNoise"/>).</summary>
+    public IDataView WithLabelNoise(IDataView data, double fraction, int seed, string labelColumnName = "Label") =>
+        new NoisyLabelDataView(data, labelColumnName, fraction, seed);
+
+    private static IEnumerable<int[]> Compositions(int total, int parts)
+    {
+        if (parts == 1) { yield return new[] { total }; yield break; }
+        for (int first = total; first >= 0; first--)
+            foreach (var rest in Compositions(total - first, parts - 1))
+                yield return new[] { first }.Concat(rest).ToArray();
+    }
+}

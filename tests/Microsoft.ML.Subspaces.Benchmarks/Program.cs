@@ -1,0 +1,11 @@
+using BenchmarkDotNet.Running;
+using Microsoft.ML.Subspaces.Benchmarks;
+
+// dotnet run -c Release --project tests/Microsoft.ML.Subspaces.Benchmarks -- --quick [--torch] [--epochs N]
+//   --quick   one run, one table: throughput, data loading, inference, latency, memory, FLOP ceiling, scaling
+//   --torch   also run ../shared/anchors/torch_subspace_mnist.py (Debian's python3-torch) and compare
+// Without --quick: BenchmarkDotNet (pass its usual arguments, e.g. --filter '*').
+if (args.Contains("--quick") || args.Contains("--torch"))
+    return QuickBenchmark.Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(QuickBenchmark).Assembly).Run(args);
+return 0;

@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.ML.Subspaces.Data;
+using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Transformers;
+using Subspaces.Samples.Common;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Benchmarks;
+
+/// <summary>
+/// The quick benchmark: one run, one report, on the shared MNIST split with the 784-512-512-10 MLP. Every
+/// figure is measured in this run; epoch times are medians over epochs after the first (which pays one-time
+/// allocation), best of two interleaved repetitions so that a burst of load elsewhere does not decide a ratio.
+/// </summary>
+internal static class QuickBenchmark
+{
+    private sealed record Throughput(string Model, double SecondsPerEpoch, double SamplesPerSecond);
+
+    public static int Run(string[] args)
+    {
+        int epochs = ArgValue(args, "--epochs", 4);
+        bool compareTorch = args.Contains("--torch");
+        var data = new BenchmarkData();
+        Console.WriteLine($"Quick benchmark: {Environment.ProcessorCount} cores, torch threads {get_num_threads()}, " +
+                          $"{data.Train.Count} training rows, MLP 784-512-512-10, batch 128, {epochs} epochs per fit (first epoch not timed).");
+        Console.WriteLine();
+
+        // 1. The machine's ceiling.
+        double gflops = MatmulGflops(4096);
+        Console.WriteLine($"float32 matrix product 4096 x 4096 (TorchSharp, all threads): {gflops:F1} GFLOP/s");
+        Console.WriteLine();
+
+        // 2. Training throughput, interleaved, best of two.
+        var best = new Dictionary<string, Throughput>();
+        for (int rep = 0; rep < 2; rep++)
+            foreach (var model in BenchmarkData.Models)
+            {
+                using var fitted = data.Trainer(model, epochs).Fit(data.TrainData);
+                double perEpoch = Measure.Median(fitted.TrainingHistory.Skip(1).Select(e => e.Seconds));
+                if (!best.TryGetValue(model, out var t) || perEpoch < t.SecondsPerEpoch)
+                    best[model] = new Throughput(model, perEpoch, data.Train.Count / perEpoch);
+            }
+        double standardEpoch = best["Standard"].SecondsPerEpoch;
+        Console.WriteLine($"{"training",-20} {"s/epoch",9} {"samples/s",10} {"vs Standard",12}  goal");
+        foreach (var model in BenchmarkData.Models)
+        {
+            var t = best[model];
+            double ratio = t.SecondsPerEpoch / standardEpoch;
+            string goal = model switch
+            {
+                "Line" => Verdict(ratio <= 1.10, "<= 1.10x"),
+                "Simplex(3)" => Verdict(ratio <= 1.20, "<= 1.20x"),
+                _ => "",
+            };
+            Console.WriteLine($"{model,-20} {t.SecondsPerEpoch,9:F3} {t.SamplesPerSecond,10:F0} {ratio,11:F2}x  {goal}");
+        }
+        long parameters = 784L * 512 + 512 + 512L * 512 + 512 + 512L * 10 + 10;
+        double trainingGflops = 6.0 * parameters * best["Standard"].SamplesPerSecond / 1e9;
+        Console.WriteLine($"Standard training: 6 x {parameters:N0} parameters x {best["Standard"].SamplesPerSecond:F0} samples/s = {trainingGflops:F1} GFLOP/s, " +
+                          $"{trainingGflops / gflops:P0} of the matrix-product rate  {Verdict(trainingGflops / gflops >= 0.5, ">= 50%")}");
+        Console.WriteLine();
+
+        // 3. IDataView -> tensors, once per fit.
+        double read = Measure.Median(Enumerable.Range(0, 3).Select(_ => Measure.Seconds(() =>
+        {
+            using var r = DataViewTensorReader.Read(data.TrainData, "Features", "Label", null).Data;
+        })));
+        Console.WriteLine($"IDataView -> tensors ({data.Train.Count} rows): {read:F3} s = {read / standardEpoch:P0} of one Standard epoch (done once per fit)");
+        Console.WriteLine();
+
+        // 4. Batch inference through Transform + Evaluate, and PredictionEngine latency.
+        using var standard = data.Trainer("Standard", 2).Fit(data.TrainData);
+        using var line = data.Trainer("Line", 2).Fit(data.TrainData);
+        double Rows(ITransformer model) => data.Test.Count / Measure.Median(Enumerable.Range(0, 7).Select(_ => Measure.Seconds(() =>
+            data.Context.MulticlassClassification.Evaluate(model.Transform(data.TestData)))));
+        Rows(standard); Rows(line); // warm-up: materializes the midpoint once
+        double standardRows = Rows(standard), lineRows = Rows(line);
+        Console.WriteLine($"{"inference (Transform + Evaluate)",-36} {"rows/s",9}");
+        Console.WriteLine($"{"Standard",-36} {standardRows,9:F0}");
+        Console.WriteLine($"{"Line midpoint",-36} {lineRows,9:F0}   cost vs Standard {standardRows / lineRows:F2}x  {Verdict(standardRows / lineRows <= 1.05, "<= 1.05x")}");
+        var latencies = PredictionLatencies(data, line);
+        Console.WriteLine($"PredictionEngine single row (Line midpoint): median {Measure.Median(latencies) * 1e6:F0} us, p99 {Measure.Percentile(latencies, 0.99) * 1e6:F0} us over {latencies.Count} rows");
+        Console.WriteLine();
+
+        // 5. Memory while training.
+        Console.WriteLine($"{"memory while training (6 epochs)",-34} {"peak managed",13} {"peak native",12} {"native per epoch end (after GC)",-40}");
+        foreach (var model in new[] { "Standard", "Line" })
+        {
+            var (managed, native, perEpoch) = MemoryWhileTraining(data, model, 6);
+            double growth = (perEpoch.Skip(1).Max() - perEpoch[0]) / (double)perEpoch[0];
+            Console.WriteLine($"{model,-34} {Measure.Mb(managed),13} {Measure.Mb(native),12} {string.Join(" ", perEpoch.Select(b => (b / 1048576).ToString(CultureInfo.InvariantCulture)))} MB; " +
+                              $"growth past epoch 1 {growth:P1} {Verdict(growth <= 0.05, "<= 5%")}");
+        }
+        Console.WriteLine();
+
+        // 6. Scaling: rows and simplex vertices.
+        Console.WriteLine("scaling (s/epoch, Standard unless named)");
+        foreach (int rows in new[] { 2000, 4000, 8000 })
+        {
+            var subset = rows == data.Train.Count ? data : new BenchmarkData(trainRows: rows);
+            using var m = subset.Trainer("Standard", 3).Fit(subset.TrainData);
+            Console.WriteLine($"  {rows,5} rows: {Measure.Median(m.TrainingHistory.Skip(1).Select(e => e.Seconds)),7:F3}");
+        }
+        foreach (int vertices in new[] { 2, 3, 5 })
+        {
+            using var m = data.Trainer("Simplex", 3, vertices).Fit(data.TrainData);
+            double s = Measure.Median(m.TrainingHistory.Skip(1).Select(e => e.Seconds));
+            Console.WriteLine($"  simplex of {vertices} vertices, 8000 rows: {s,7:F3} ({s / standardEpoch:F2}x Standard)");
+        }
+        Console.WriteLine();
+
+        // 7. The same recipe in PyTorch, when Debian's python3-torch is installed.
+        if (compareTorch) CompareWithTorch(best["Standard"].SecondsPerEpoch, epochs);
+        else Console.WriteLine("PyTorch comparison: pass --torch (needs python3-torch) to run ../shared/anchors/torch_subspace_mnist.py in the same invocation.");
+        return 0;
+    }
+
+    private static string Verdict(bool met, string goal) => (met ? "met " : "MISSED ") + goal;
+
+    private static int ArgValue(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    /// <summary>GFLOP/s of an n x n float32 matrix product (2 n^3 flops), median of 5 after a warm-up.</summary>
+    internal static double MatmulGflops(int n)
+    {
+        using var a = randn(n, n);
+        using var b = randn(n, n);
+        using (var warm = a.matmul(b)) { }
+        double seconds = Measure.Median(Enumerable.Range(0, 5).Select(_ => Measure.Seconds(() => { using var c = a.matmul(b); })));
+        return 2.0 * n * n * n / seconds / 1e9;
+    }
+
+    private static List<double> PredictionLatencies(BenchmarkData data, SubspaceTransformer model)
+    {
+        var engine = data.Context.Model.CreatePredictionEngine<DigitDataView.Row, Prediction>(model,
+            new PredictionEngineOptions { OwnsTransformer = false });
+        var rows = Enumerable.Range(0, data.Test.Count).Select(i => new DigitDataView.Row
+        {
+            Features = data.Test.Features.AsSpan(i * 784, 784).ToArray(),
+        }).ToArray();
+        for (int i = 0; i < 50; i++) engine.Predict(rows[i]); // warm-up
+        var latencies = new List<double>(rows.Length);
+        var clock = new Stopwatch();
+        foreach (var row in rows)
+        {
+            clock.Restart();
+            engine.Predict(row);
+            latencies.Add(clock.Elapsed.TotalSeconds);
+        }
+        return latencies;
+    }
+
+    private sealed class Prediction
+    {
+        public float[] Score { get; set; } = Array.Empty<float>();
+    }
+
+    private static (long PeakManaged, long PeakNative, List<long> NativePerEpoch) MemoryWhileTraining(BenchmarkData data, string model, int epochs)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long peakManaged = 0, peakNative = 0;
+        var perEpoch = new List<long>();
+        var options = model == "Standard" ? (NeuralNetworkTrainerOptions)new StandardTrainerOptions() : new LineTrainerOptions();
+        options.Epochs = epochs;
+        options.Progress = new Measure.Progress<TrainingProgress>(p =>
+        {
+            peakManaged = Math.Max(peakManaged, Measure.ManagedBytes());
+            peakNative = Math.Max(peakNative, Measure.NativeBytes());
+            if (p.IsEpochEnd)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                perEpoch.Add(Measure.NativeBytes());
+            }
+        });
+        var trainer = model == "Standard"
+            ? data.Context.Subspaces().Trainers.Standard((StandardTrainerOptions)options)
+            : data.Context.Subspaces().Trainers.Line((LineTrainerOptions)options);
+        using var fitted = trainer.Fit(data.TrainData);
+        return (peakManaged, peakNative, perEpoch);
+    }
+
+    private static void CompareWithTorch(double oursPerEpoch, int epochs)
+    {
+        var script = Path.GetFullPath(Path.Combine(SharedData.Root, "..", "anchors", "torch_subspace_mnist.py"));
+        if (!File.Exists(script)) { Console.WriteLine($"PyTorch comparison skipped: {script} not found."); return; }
+        var probe = RunProcess("python3", "-c \"import torch\"", out _);
+        if (probe != 0) { Console.WriteLine("PyTorch comparison skipped: python3-torch is not installed (apt-get install python3-torch)."); return; }
+        int torchEpochs = Math.Max(2, epochs);
+        Console.WriteLine($"Running the PyTorch anchor ({torchEpochs} epochs; it trains four models)...");
+        int code = RunProcess("python3", $"\"{script}\" \"{Path.Combine(SharedData.Root, "mnist-test-10k")}\" {torchEpochs} 0", out var output);
+        var match = Regex.Match(output, @"train time: standard ([0-9.]+)s\s+line ([0-9.]+)s");
+        if (code != 0 || !match.Success) { Console.WriteLine($"PyTorch comparison failed (exit {code}):\n{output}"); return; }
+        double torchStandard = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / torchEpochs;
+        double torchLine = double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture) / torchEpochs;
+        Console.WriteLine($"PyTorch ({output.Split('\n')[0].Trim()}): standard {torchStandard:F3} s/epoch, line {torchLine:F3} s/epoch (line/standard {torchLine / torchStandard:F2}x)");
+        Console.WriteLine($"Subspaces standard {oursPerEpoch:F3} s/epoch: {oursPerEpoch / torchStandard:F2}x PyTorch's time {Verdict(oursPerEpoch <= torchStandard, "<= 1.00x")}");
+    }
+
+    private static int RunProcess(string file, string arguments, out string output)
+    {
+        var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        try
+        {
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            process.WaitForExit();
+            output = stdout.Result + stderr.Result;
+            return process.ExitCode;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            output = e.Message;
+            return -1;
+        }
+    }
+}
