@@ -1,4 +1,5 @@
 using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -113,6 +114,45 @@ public class CosineRegularizerTests
         Assert.All(gradOther, g => Assert.Equal(0f, g)); // the third point is not in the pair
         foreach (var l in mlp.Layers) // biases are not regularized
             Assert.All(Values(l.Bias.Points.grad!), g => Assert.Equal(0f, g));
+    }
+
+    [Fact]
+    public void The_training_optimizers_step_applies_the_closed_form_gradient()
+    {
+        // The training loop folds the regularizer into the optimizer step. With a loss that gives the mixed
+        // weights zero gradient, no momentum and no weight decay, one step of learning rate lr must move
+        // w_j by -lr * beta * (closed form) and leave the third point alone.
+        using var scope = NewDisposeScope();
+        using var mlp = Network(points: 3, seed: 31);
+        const int j = 2, k = 0;
+        const double beta = 0.7, lr = 0.25;
+        var wj = Concatenated(mlp, j);
+        var wk = Concatenated(mlp, k);
+        var w1 = Concatenated(mlp, 1);
+        double d = Dot(wj, wk), nj = Dot(wj, wj), nk = Dot(wk, wk);
+
+        using var sgd = new SubspaceSgd(mlp, momentum: 0, weightDecay: 0) { LearningRate = lr };
+        mlp.Mix(new[] { 0.2, 0.3, 0.5 });
+        var x = ones(2, 7);
+        (mlp.forward(x).sum() * 0).backward();
+        var terms = mlp.CosineRegularizer(j, k, beta);
+        TestData.AssertRelative(beta * d * d / (nj * nk), terms.Value, 1e-6, "regularizer value");
+        sgd.Step(terms);
+
+        var afterJ = Concatenated(mlp, j);
+        var afterK = Concatenated(mlp, k);
+        var after1 = Concatenated(mlp, 1);
+        double scale = 0;
+        for (int i = 0; i < wj.Length; i++) scale = Math.Max(scale, Math.Abs(lr * beta * (2 * d / (nj * nk) * wk[i])));
+        for (int i = 0; i < wj.Length; i++)
+        {
+            double gj = beta * (2 * d / (nj * nk) * wk[i] - 2 * d * d / (nj * nj * nk) * wj[i]);
+            double gk = beta * (2 * d / (nj * nk) * wj[i] - 2 * d * d / (nk * nk * nj) * wk[i]);
+            Assert.True(Math.Abs(wj[i] - lr * gj - afterJ[i]) <= 1e-5 * Math.Max(1, Math.Abs(wj[i])), $"w_{j}[{i}] = {afterJ[i]:R}, expected {wj[i] - lr * gj:R}");
+            Assert.True(Math.Abs(wk[i] - lr * gk - afterK[i]) <= 1e-5 * Math.Max(1, Math.Abs(wk[i])), $"w_{k}[{i}] = {afterK[i]:R}, expected {wk[i] - lr * gk:R}");
+        }
+        Assert.True(scale > 1e-4, "the step is too small for the check to mean anything");
+        Assert.Equal(w1, after1);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -153,6 +154,48 @@ public class SubspaceLinearGradientTests
             {
                 TestData.AssertClose(gW.Select(g => (float)(c[i] * g)).ToArray(), Values(mlp.Layers[l].Weight.Points.grad![i]), 1e-5, $"layer {l} weight point {i}");
                 TestData.AssertClose(gB.Select(g => (float)(c[i] * g)).ToArray(), Values(mlp.Layers[l].Bias.Points.grad![i]), 1e-5, $"layer {l} bias point {i}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_training_optimizers_step_moves_each_point_by_c_i_times_the_mixed_gradient()
+    {
+        // The training loop does not gather per-point gradients: its optimizer forms c_i * dL/dW inside the
+        // update. With momentum and weight decay off, one step must move point i by -lr * c_i * dL/dW exactly.
+        using var scope = NewDisposeScope();
+        var c = new[] { 0.2, 0.5, 0.3 };
+        var spec = new NetworkSpec { InputSize = 6, HiddenSizes = new[] { 5 }, ClassCount = 3, PointCount = 3 };
+        using var generator = new Generator(17, CPU);
+        using var mlp = new SubspaceMlp(spec, generator);
+        var x = randn(new long[] { 8, 6 }, generator: generator);
+        var labels = tensor(new long[] { 0, 1, 2, 0, 1, 2, 1, 0 });
+        var before = mlp.Layers.Select(l => (W: Values(l.Weight.Points), B: Values(l.Bias.Points))).ToArray();
+
+        // Reference gradient from hand-mixed leaves, before the step changes anything.
+        var weights = mlp.Layers.Select(l => MixByHand(l.Weight.Points, c).requires_grad_(true)).ToArray();
+        var biases = mlp.Layers.Select(l => MixByHand(l.Bias.Points, c).requires_grad_(true)).ToArray();
+        var h = nn.functional.relu(nn.functional.linear(x, weights[0], biases[0]));
+        nn.functional.cross_entropy(nn.functional.linear(h, weights[1], biases[1]), labels).backward();
+
+        const double lr = 0.5;
+        using var sgd = new SubspaceSgd(mlp, momentum: 0, weightDecay: 0) { LearningRate = lr };
+        mlp.Mix(c);
+        nn.functional.cross_entropy(mlp.forward(x), labels).backward();
+        sgd.Step();
+
+        for (int l = 0; l < 2; l++)
+        {
+            var gW = Values(weights[l].grad!);
+            var gB = Values(biases[l].grad!);
+            var afterW = Values(mlp.Layers[l].Weight.Points);
+            var afterB = Values(mlp.Layers[l].Bias.Points);
+            for (int i = 0; i < 3; i++)
+            {
+                var expectedW = gW.Select((g, j) => (float)(before[l].W[i * gW.Length + j] - lr * c[i] * g)).ToArray();
+                var expectedB = gB.Select((g, j) => (float)(before[l].B[i * gB.Length + j] - lr * c[i] * g)).ToArray();
+                TestData.AssertClose(expectedW, afterW.AsSpan(i * gW.Length, gW.Length).ToArray(), 1e-5, $"layer {l} weight point {i} after one step");
+                TestData.AssertClose(expectedB, afterB.AsSpan(i * gB.Length, gB.Length).ToArray(), 1e-5, $"layer {l} bias point {i} after one step");
             }
         }
     }
