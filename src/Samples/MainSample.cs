@@ -33,10 +33,10 @@ public static class MainSample
         var testData = labelKeys.Transform(ml.ToDataView(test));
         var rows = new List<(string Name, SubspaceMetrics Metrics, string Time)>();
 
-        var standard = Fit(ml, trainData, ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { Epochs = options.Epochs }), out var standardTime);
-        var standard2 = Fit(ml, trainData, ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { Epochs = options.Epochs }), out _);
-        var line = Fit(ml, trainData, ml.Subspaces().Trainers.Line(new LineTrainerOptions { Epochs = options.Epochs }), out var lineTime);
-        var layerWise = Fit(ml, trainData, ml.Subspaces().Trainers.Line(new LineTrainerOptions { Epochs = options.Epochs, LayerWise = true }), out var layerWiseTime);
+        var standard = Fit("standard", new StandardTrainerOptions { Epochs = options.Epochs }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count, out var standardTime);
+        var standard2 = Fit("standard (2nd seed)", new StandardTrainerOptions { Epochs = options.Epochs }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count, out _);
+        var line = Fit("line", new LineTrainerOptions { Epochs = options.Epochs }, o => ml.Subspaces().Trainers.Line(o), trainData, train.Count, out var lineTime);
+        var layerWise = Fit("layer-wise line", new LineTrainerOptions { Epochs = options.Epochs, LayerWise = true }, o => ml.Subspaces().Trainers.Line(o), trainData, train.Count, out var layerWiseTime);
 
         rows.Add(("standard", Evaluate(ml, standard, testData), standardTime.ToString()));
         rows.Add(("independent ensemble (2 standard)", EvaluateAveraged(ml, new[] { standard, standard2 }, testData), ""));
@@ -58,12 +58,13 @@ public static class MainSample
         public override string ToString() => Mean.ToString("F3", CultureInfo.InvariantCulture);
     }
 
-    private static SubspaceTransformer Fit(MLContext ml, IDataView train, SubspaceTrainer trainer, out EpochTime time)
+    private static SubspaceTransformer Fit<TOptions>(string name, TOptions options, Func<TOptions, SubspaceTrainer> trainer, IDataView train, int rows, out EpochTime time)
+        where TOptions : NeuralNetworkTrainerOptions
     {
         var clock = Stopwatch.StartNew();
-        var subspace = trainer.Fit(train);
+        var subspace = TrainingProgressBar.Run(name, options, rows, () => trainer(options).Fit(train));
         time = new EpochTime(subspace.TrainingHistory.Average(e => e.Seconds));
-        Console.WriteLine($"trained {subspace.Shape.Name} in {clock.Elapsed.TotalSeconds:F1}s " +
+        Console.WriteLine($"trained {name} in {clock.Elapsed.TotalSeconds:F1}s " +
                           $"({time.Mean:F3}s per epoch, final loss {subspace.TrainingHistory[^1].Loss:F4})");
         return subspace;
     }
