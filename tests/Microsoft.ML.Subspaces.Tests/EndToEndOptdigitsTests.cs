@@ -1,10 +1,14 @@
 using Microsoft.ML.Subspaces.Transformers;
+using Xunit.Abstractions;
 
 namespace Microsoft.ML.Subspaces.Tests;
 
 /// <summary>A real figure: a line of small MLPs on the full UCI optdigits training set, scored on its test set.</summary>
 public class EndToEndOptdigitsTests
 {
+    private readonly ITestOutputHelper _output;
+    public EndToEndOptdigitsTests(ITestOutputHelper output) => _output = output;
+
     [Fact]
     public void Line_midpoint_reaches_95_percent_test_accuracy_on_optdigits()
     {
@@ -19,10 +23,11 @@ public class EndToEndOptdigitsTests
         var pipeline = TestData.MapLabelToKey(ml)
             .Append(ml.Subspaces().Trainers.Line(new Trainers.LineTrainerOptions
             {
-                // 20 epochs of 120 batches of 32 (the default batch of 128 gives only 600 steps on 3,823 rows:
-                // about 93% at the midpoint; a linear model reaches about 95% on this split).
+                // 30 epochs of 120 batches of 32: about 96.0-96.4% at the midpoint over MLContext seeds 1-4. The
+                // default batch of 128 for 15 epochs (450 steps on 3,823 rows) gives about 93%; a linear model
+                // (LbfgsMaximumEntropy) about 95% on this split.
                 HiddenLayers = new[] { 128 },
-                Epochs = 20,
+                Epochs = 30,
                 BatchSize = 32,
                 LearningRate = 0.1,
                 Device = "cpu",
@@ -30,10 +35,11 @@ public class EndToEndOptdigitsTests
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
         using var model = pipeline.Fit(train);
         var line = TestData.Subspace(model);
-        Assert.Equal(20, line.TrainingHistory.Count);
+        Assert.Equal(30, line.TrainingHistory.Count);
         Assert.True(line.TrainingHistory[^1].Loss < line.TrainingHistory[0].Loss, "the training loss did not go down");
 
         var midpoint = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        _output.WriteLine($"midpoint test accuracy {midpoint.MicroAccuracy:P2}, final training loss {line.TrainingHistory[^1].Loss:F4}");
         Assert.True(midpoint.MicroAccuracy >= 0.95, $"midpoint test accuracy {midpoint.MicroAccuracy:P2} < 95%");
 
         // The whole line is good, not only its middle: both ends and their ensemble.
@@ -47,6 +53,7 @@ public class EndToEndOptdigitsTests
             using (transformer)
             {
                 var accuracy = ml.MulticlassClassification.Evaluate(TestData.Replace(model, transformer).Transform(test)).MicroAccuracy;
+                _output.WriteLine($"{name}: test accuracy {accuracy:P2}");
                 Assert.True(accuracy >= 0.93, $"{name}: test accuracy {accuracy:P2} < 93%");
             }
         }
