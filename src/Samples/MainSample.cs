@@ -6,6 +6,7 @@ using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Transformers;
 using Subspaces.Samples.Common;
+using Subspaces.Samples.Terminal;
 
 namespace Subspaces.Samples;
 

@@ -2,7 +2,7 @@ using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Training;
 using Spectre.Console;
 
-namespace Subspaces.Samples.Common;
+namespace Subspaces.Samples.Terminal;
 
 /// <summary>
 /// A live progress bar while a trainer fits (epoch, batch, loss, rows per second, time left), fed by the
