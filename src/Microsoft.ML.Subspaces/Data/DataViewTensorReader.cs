@@ -70,10 +70,24 @@ internal static class DataViewTensorReader
             throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {role} data is zero.");
 
         int n = y.Count;
-        var tensorX = tensor(x.AsSpan().ToArray(), new long[] { n, size });
-        var tensorY = tensor(y.AsSpan().ToArray());
-        var tensorW = w is null ? null : tensor(w.AsSpan().ToArray());
+        // Copy into memory libtorch allocates: tensor(float[]) wraps the managed array, and MKL picks GEMM code
+        // paths by alignment, so computing on the wrapper directly is not bit-reproducible from run to run.
+        var tensorX = Owned(x.AsSpan().ToArray(), new long[] { n, size });
+        var tensorY = Owned(y.AsSpan().ToArray(), new long[] { n });
+        var tensorW = w is null ? null : Owned(w.AsSpan().ToArray(), new long[] { n });
         return new Result(new TensorDataset(tensorX, tensorY, classes, tensorW), skipped, zeroWeights);
+    }
+
+    private static Tensor Owned(float[] values, long[] shape)
+    {
+        using var wrapped = tensor(values, shape);
+        return wrapped.clone();
+    }
+
+    private static Tensor Owned(long[] values, long[] shape)
+    {
+        using var wrapped = tensor(values, shape);
+        return wrapped.clone();
     }
 
     /// <summary>A getter returning the key as ulong, whatever the key's raw type.</summary>
