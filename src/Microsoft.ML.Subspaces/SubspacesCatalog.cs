@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Connections;
 using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Persistence;
 using Microsoft.ML.Subspaces.Trainers;
@@ -16,6 +17,7 @@ public sealed class SubspacesCatalog
         Context = context;
         Trainers = new SubspaceTrainersCatalog(context);
         Model = new SubspaceModelOperations(context);
+        Connections = new ConnectionsCatalog(context);
     }
 
     internal MLContext Context { get; }
@@ -25,6 +27,9 @@ public sealed class SubspacesCatalog
 
     /// <summary>Save and load fitted pipelines that contain this library's transformers.</summary>
     public SubspaceModelOperations Model { get; }
+
+    /// <summary>Training-free connections between two fitted MLPs: Linear, Arc, optimal transport, weight adjustment.</summary>
+    public ConnectionsCatalog Connections { get; }
 
     /// <summary>
     /// Evaluates scored data (the output of any multiclass model's <c>Transform</c>): ML.NET's multiclass
