@@ -44,6 +44,4 @@ public sealed class ConnectionOptions
 
     /// <summary>Where the returned path transformer predicts until told otherwise (<c>WithPoint</c>). Default 0.5.</summary>
     public double PredictionPoint { get; set; } = 0.5;
-
-    internal string Name => (OptimalTransport ? "OT+" : "") + Kind + (WeightAdjustment ? "+WA" : "");
 }

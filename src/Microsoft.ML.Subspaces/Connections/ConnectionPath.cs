@@ -36,7 +36,7 @@ internal sealed class ConnectionPath : IDisposable
 
     public IReadOnlyList<Transition> Transitions { get; }
 
-    /// <summary>The training inputs the path was fitted on (float64 <c>[N, in]</c>), when it used data.</summary>
+    /// <summary>The training inputs weight adjustment re-solves on at every point (float64 <c>[N, in]</c>); null for other methods.</summary>
     public Tensor? Sample { get; }
 
     /// <summary>

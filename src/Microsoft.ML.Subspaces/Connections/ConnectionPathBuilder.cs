@@ -24,13 +24,9 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// </summary>
 internal static class ConnectionPathBuilder
 {
-    /// <summary>Time spent in the assignment solver in the last build on this thread (seconds), for reporting.</summary>
-    [ThreadStatic] public static double LastAssignmentSeconds;
-
     public static ConnectionPath Build(NetworkSpec spec, MlpWeights a, MlpWeights b, ConnectionMethod method, Tensor? sample)
     {
         if (method.WeightAdjustment && sample is null) throw new ArgumentException("Weight adjustment needs training inputs.", nameof(sample));
-        LastAssignmentSeconds = 0;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         int hiddenCount = a.HiddenCount;
@@ -69,7 +65,8 @@ internal static class ConnectionPathBuilder
         }
         if (method.WeightAdjustment) transitions.Add(new OutputTransition(kind, current, aligned));
 
-        var path = new ConnectionPath(spec, method, a, b, transitions, sample);
+        // Only weight adjustment solves at every point and keeps the sample; bridges were solved above.
+        var path = new ConnectionPath(spec, method, a, b, transitions, method.WeightAdjustment ? sample : null);
         foreach (var t in path.OwnedTensors) t.DetachFromDisposeScope();
         return path;
     }
@@ -99,9 +96,6 @@ internal static class ConnectionPathBuilder
             var distances = s2.add(e2).add_(start.matmul(end.T), alpha: -2).clamp_min_(0);
             cost = distances.contiguous().data<double>().ToArray();
         }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var permutation = LinearAssignment.Solve(cost, n);
-        LastAssignmentSeconds += clock.Elapsed.TotalSeconds;
-        return permutation;
+        return LinearAssignment.Solve(cost, n);
     }
 }

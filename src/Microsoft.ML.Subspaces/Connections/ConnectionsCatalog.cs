@@ -127,6 +127,7 @@ public sealed class ConnectionsCatalog
             sample?.Dispose();
             throw;
         }
+        if (sample is not null && !ReferenceEquals(path.Sample, sample)) sample.Dispose();
         return new PathTransformer(new SharedPath(path, mlpA.Device), options.PredictionPoint, a.FeatureColumnName, a.Labels);
     }
 
