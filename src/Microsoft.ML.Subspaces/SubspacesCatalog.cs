@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Connections;
 using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Experiments;
 using Microsoft.ML.Subspaces.Persistence;
@@ -18,6 +19,7 @@ public sealed class SubspacesCatalog
         Trainers = new SubspaceTrainersCatalog(context);
         Model = new SubspaceModelOperations(context);
         Experiments = new SubspaceExperiments();
+        Connections = new ConnectionsCatalog(context);
     }
 
     internal MLContext Context { get; }
@@ -30,6 +32,9 @@ public sealed class SubspacesCatalog
 
     /// <summary>The paper's experiments as calls returning tables: symmetric ensembles, simplex grids, label noise.</summary>
     public SubspaceExperiments Experiments { get; }
+
+    /// <summary>Training-free connections between two fitted MLPs: Linear, Arc, optimal transport, weight adjustment.</summary>
+    public ConnectionsCatalog Connections { get; }
 
     /// <summary>
     /// Evaluates scored data (the output of any multiclass model's <c>Transform</c>): ML.NET's multiclass

@@ -14,6 +14,8 @@ internal static class ScorerFormats
     {
         new(SubspaceTransformerFormat.Kind, typeof(SubspaceTransformer),
             (w, prefix, t) => SubspaceTransformerFormat.Write(w, prefix, (SubspaceTransformer)t), SubspaceTransformerFormat.Read),
+        new(PathTransformerFormat.Kind, typeof(PathTransformer),
+            (w, prefix, t) => PathTransformerFormat.Write(w, prefix, (PathTransformer)t), PathTransformerFormat.Read),
     };
 
     /// <summary>Writes <paramref name="scorer"/> under <paramref name="prefix"/> and returns its kind.</summary>

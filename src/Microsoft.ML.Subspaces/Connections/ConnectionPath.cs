@@ -1,0 +1,103 @@
+using Microsoft.ML.Subspaces.Networks;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Connections;
+
+/// <summary>
+/// A training-free connection between two MLPs as a pure function of t in [0, 1]: the weights of every layer.
+/// The path runs through networks <c>Theta_0 = A, Theta_1, ..., Theta_T</c> (B with its hidden neurons
+/// permuted when aligned by optimal transport, the same function as B); transition i goes from <c>Theta_i</c> to
+/// <c>Theta_{i+1}</c> over t in <c>[i / T, (i + 1) / T]</c>. t = 0 is A's weights and t = 1 is B's, exactly.
+/// Owns its tensors (float64, CPU).
+/// </summary>
+internal sealed class ConnectionPath : IDisposable
+{
+    private int _disposed;
+
+    public ConnectionPath(NetworkSpec spec, ConnectionMethod method, MlpWeights a, MlpWeights b, IReadOnlyList<Transition> transitions, Tensor? sample)
+    {
+        if (transitions.Count == 0) throw new ArgumentException("A path needs at least one transition.", nameof(transitions));
+        Spec = spec.WithPointCount(1);
+        Method = method;
+        A = a;
+        B = b;
+        Transitions = transitions;
+        Sample = sample;
+    }
+
+    public NetworkSpec Spec { get; }
+    public ConnectionMethod Method { get; }
+
+    /// <summary>The first network (t = 0).</summary>
+    public MlpWeights A { get; }
+
+    /// <summary>The second network as given (t = 1).</summary>
+    public MlpWeights B { get; }
+
+    public IReadOnlyList<Transition> Transitions { get; }
+
+    /// <summary>The training inputs weight adjustment re-solves on at every point (float64 <c>[N, in]</c>); null for other methods.</summary>
+    public Tensor? Sample { get; }
+
+    /// <summary>
+    /// The weights at <paramref name="t"/>. New tensors belong to the caller's dispose scope; the path's own
+    /// tensors may be returned too and must not be disposed by the caller.
+    /// </summary>
+    public MlpWeights At(double t)
+    {
+        if (!(t >= 0 && t <= 1)) throw new ArgumentOutOfRangeException(nameof(t), t, "A path point t must be in [0, 1].");
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (t == 0) return A;
+        if (t == 1) return B;
+        (int index, double s) = Locate(t);
+        return Transitions[index].At(s);
+    }
+
+    /// <summary>The transition t falls in and the position s in [0, 1] within it.</summary>
+    public (int Index, double S) Locate(double t)
+    {
+        int count = Transitions.Count;
+        double x = t * count;
+        int index = Math.Min((int)Math.Floor(x), count - 1);
+        return (index, x - index);
+    }
+
+    /// <summary>A one-point network with the weights at <paramref name="t"/>, in eval mode, outside any dispose scope.</summary>
+    public SubspaceMlp Materialize(double t, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return At(t).ToNetwork(Spec, device);
+    }
+
+    /// <summary>Every tensor the path owns, once each.</summary>
+    public IEnumerable<Tensor> OwnedTensors
+    {
+        get
+        {
+            var set = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+            foreach (var t in A.Tensors.Concat(B.Tensors)) set.Add(t);
+            foreach (var tr in Transitions)
+            {
+                foreach (var t in tr.Start.Tensors.Concat(tr.End.Tensors).Concat(tr.OwnTensors)) set.Add(t);
+            }
+            if (Sample is not null) set.Add(Sample);
+            return set;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        foreach (var t in OwnedTensors) t.Dispose();
+    }
+}
+
+/// <summary>Which connection a path is: the neuron interpolation, and whether optimal transport and weight adjustment are on.</summary>
+internal sealed record ConnectionMethod(ConnectionKind Kind, bool OptimalTransport, bool WeightAdjustment)
+{
+    /// <summary>"Linear", "Arc", "OT+Linear", "OT+Arc", "Linear+WA", "Arc+WA", "OT+Linear+WA", "OT+Arc+WA".</summary>
+    public string Name => (OptimalTransport ? "OT+" : "") + Kind + (WeightAdjustment ? "+WA" : "");
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,161 @@
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Transformers;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Connections;
+
+/// <summary>
+/// Training-free low-loss connections between two fitted networks (Anokhin and Yarotsky, "Low-loss connection of
+/// weight vectors: distribution-based approaches", ICML 2020), reached through <c>mlContext.Subspaces().Connections</c>.
+/// <para>
+/// The API has one method per family, each a shorthand for <see cref="Connect"/> with <see cref="ConnectionOptions"/>:
+/// <see cref="Linear"/>, <see cref="Arc"/>, <see cref="OptimalTransport"/> (then Linear or Arc) and
+/// <see cref="WeightAdjusted"/> (Linear, Arc or OT, then least-squares weight adjustment). Each returns a
+/// <see cref="PathTransformer"/>: t = 0 is the first model and t = 1 the second, exactly; evaluate it with
+/// <c>mlContext.Subspaces().EvaluatePath(path, data, 61)</c>.
+/// </para>
+/// <para>
+/// Supported: multilayer perceptrons (the networks of this library's trainers) with at least one hidden layer, the
+/// two of the same architecture, each predicting with one network (a standard model, or a subspace model after
+/// <c>WithPoint</c>). A hidden neuron is the vector of its incoming weights, its bias and its outgoing weights.
+/// Networks with several hidden layers are connected one hidden layer at a time through intermediate networks
+/// (see <see cref="ConnectionOptions.TrainingData"/>); t is split evenly between the transitions.
+/// </para>
+/// </summary>
+public sealed class ConnectionsCatalog
+{
+    private readonly MLContext _context;
+
+    internal ConnectionsCatalog(MLContext context) => _context = context;
+
+    /// <summary>The straight segment <c>(1 - t) A + t B</c> between the two networks' weights: the baseline.</summary>
+    /// <param name="a">The first model (t = 0).</param>
+    /// <param name="b">The second model (t = 1), of the same architecture.</param>
+    /// <param name="trainingData">Optional training inputs; used only by MLPs with several hidden layers to fit the intermediate networks.</param>
+    public PathTransformer Linear(SubspaceTransformer a, SubspaceTransformer b, IDataView? trainingData = null) =>
+        Connect(a, b, new ConnectionOptions { Kind = ConnectionKind.Linear, TrainingData = trainingData });
+
+    /// <summary>
+    /// The arc <c>mu + cos(pi t / 2)(A - mu) + sin(pi t / 2)(B - mu)</c>, neuron by neuron, with <c>mu</c> the mean of
+    /// both networks' neurons pooled: it keeps the neurons' mean and covariance where the segment shrinks them.
+    /// </summary>
+    /// <param name="a">The first model (t = 0).</param>
+    /// <param name="b">The second model (t = 1), of the same architecture.</param>
+    /// <param name="trainingData">Optional training inputs; used only by MLPs with several hidden layers to fit the intermediate networks.</param>
+    public PathTransformer Arc(SubspaceTransformer a, SubspaceTransformer b, IDataView? trainingData = null) =>
+        Connect(a, b, new ConnectionOptions { Kind = ConnectionKind.Arc, TrainingData = trainingData });
+
+    /// <summary>
+    /// Optimal transport: reorders the second network's hidden neurons to the exact minimum-cost matching with the
+    /// first's (squared Euclidean distances between neuron vectors; the function of the second network is
+    /// unchanged), then connects by <paramref name="kind"/>.
+    /// </summary>
+    /// <param name="a">The first model (t = 0).</param>
+    /// <param name="b">The second model (t = 1), of the same architecture.</param>
+    /// <param name="kind">Linear (default) or Arc, after matching.</param>
+    /// <param name="trainingData">Optional training inputs; used only by MLPs with several hidden layers to fit the intermediate networks.</param>
+    public PathTransformer OptimalTransport(SubspaceTransformer a, SubspaceTransformer b, ConnectionKind kind = ConnectionKind.Linear, IDataView? trainingData = null) =>
+        Connect(a, b, new ConnectionOptions { Kind = kind, OptimalTransport = true, TrainingData = trainingData });
+
+    /// <summary>
+    /// Weight adjustment: interpolates each layer's incoming weights by <paramref name="kind"/> (after optimal
+    /// transport when <paramref name="optimalTransport"/> is true) and, at every point, re-solves the next layer by
+    /// least squares so that its pre-activations on <paramref name="trainingData"/> stay as close as possible to
+    /// the first network's; finally interpolates the output layer. "Linear+WA", "Arc+WA", "OT+Linear+WA" (the
+    /// paper's OT+WA).
+    /// </summary>
+    /// <param name="a">The first model (t = 0).</param>
+    /// <param name="b">The second model (t = 1), of the same architecture.</param>
+    /// <param name="trainingData">Training inputs: the features column is read (labels are not needed), up to 10,000 rows.</param>
+    /// <param name="kind">Linear (default) or Arc.</param>
+    /// <param name="optimalTransport">Match the neurons by optimal transport first.</param>
+    public PathTransformer WeightAdjusted(SubspaceTransformer a, SubspaceTransformer b, IDataView trainingData,
+        ConnectionKind kind = ConnectionKind.Linear, bool optimalTransport = false)
+    {
+        ArgumentNullException.ThrowIfNull(trainingData);
+        return Connect(a, b, new ConnectionOptions { Kind = kind, OptimalTransport = optimalTransport, WeightAdjustment = true, TrainingData = trainingData });
+    }
+
+    /// <summary>Builds the connection described by <paramref name="options"/> between <paramref name="a"/> (t = 0) and <paramref name="b"/> (t = 1).</summary>
+    /// <exception cref="ArgumentException">
+    /// The models differ in architecture (the message names what differs), labels or features column; a model predicts
+    /// with an ensemble; weight adjustment without training data; bad options.
+    /// </exception>
+    /// <exception cref="NotSupportedException">A model's network is not a multilayer perceptron with a hidden layer.</exception>
+    public PathTransformer Connect(SubspaceTransformer a, SubspaceTransformer b, ConnectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(options);
+        a.ThrowIfDisposed();
+        b.ThrowIfDisposed();
+        if (!Enum.IsDefined(options.Kind)) throw new ArgumentOutOfRangeException(nameof(options), options.Kind, "Unknown ConnectionOptions.Kind.");
+        if (options.MaxSampleRows < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxSampleRows, "ConnectionOptions.MaxSampleRows must be at least 1.");
+        if (!(options.PredictionPoint >= 0 && options.PredictionPoint <= 1))
+            throw new ArgumentOutOfRangeException(nameof(options), options.PredictionPoint, "ConnectionOptions.PredictionPoint must be in [0, 1].");
+        if (options.WeightAdjustment && options.TrainingData is null)
+            throw new ArgumentException("Weight adjustment re-solves layers on training inputs: set ConnectionOptions.TrainingData.", nameof(options));
+
+        var mlpA = CheckModel(a, nameof(a));
+        var mlpB = CheckModel(b, nameof(b));
+        CheckSameArchitecture(a.Network, b.Network);
+        if (!a.Labels.Values.SequenceEqual(b.Labels.Values))
+            throw new ArgumentException($"The models predict different classes: a has [{string.Join(", ", a.Labels.Values)}], b has [{string.Join(", ", b.Labels.Values)}].", nameof(b));
+        if (a.FeatureColumnName != b.FeatureColumnName)
+            throw new ArgumentException($"The models read different features columns: a reads '{a.FeatureColumnName}', b reads '{b.FeatureColumnName}'.", nameof(b));
+
+        var spec = a.Network.WithPointCount(1);
+        bool needsSample = options.TrainingData is not null && (options.WeightAdjustment || spec.HiddenSizes.Length > 1);
+        Tensor? sample = null;
+        if (needsSample)
+        {
+            int seed = options.Seed ?? ((IHostEnvironment)_context).Register("Subspaces.Connections").Rand.Next();
+            sample = FeatureSample.Read(options.TrainingData!, options.FeatureColumnName ?? a.FeatureColumnName, spec.InputSize, options.MaxSampleRows, seed);
+        }
+        var weightsA = MlpWeights.FromNetwork(mlpA, a.Shape.Coefficients(a.Positions[0]));
+        var weightsB = MlpWeights.FromNetwork(mlpB, b.Shape.Coefficients(b.Positions[0]));
+        var method = new ConnectionMethod(options.Kind, options.OptimalTransport, options.WeightAdjustment);
+        ConnectionPath path;
+        try
+        {
+            path = ConnectionPathBuilder.Build(spec, weightsA, weightsB, method, sample);
+        }
+        catch
+        {
+            foreach (var t in weightsA.Tensors.Concat(weightsB.Tensors)) t.Dispose();
+            sample?.Dispose();
+            throw;
+        }
+        if (sample is not null && !ReferenceEquals(path.Sample, sample)) sample.Dispose();
+        return new PathTransformer(new SharedPath(path, mlpA.Device), options.PredictionPoint, a.FeatureColumnName, a.Labels);
+    }
+
+    private static SubspaceMlp CheckModel(SubspaceTransformer model, string name)
+    {
+        var network = model.Weights.Network;
+        if (network is not SubspaceMlp mlp)
+            throw new NotSupportedException($"Model {name} is a {network.Spec.Kind} network ({network.GetType().Name}); training-free connections are implemented for multilayer perceptrons only.");
+        if (network.Spec.HiddenSizes.Length == 0)
+            throw new NotSupportedException($"Model {name} ({network.Spec.Describe()}) has no hidden layer: connections move hidden neurons, and a linear model has none.");
+        if (model.Positions.Count != 1)
+            throw new ArgumentException($"Model {name} predicts with an ensemble of {model.Positions.Count} networks ({model.Prediction}); connect single networks (use WithPoint).", name);
+        return mlp;
+    }
+
+    private static void CheckSameArchitecture(NetworkSpec a, NetworkSpec b)
+    {
+        string Describe() => $" (a: {a.Describe()}, b: {b.Describe()})";
+        if (a.Kind != b.Kind)
+            throw new ArgumentException($"The models have different network kinds: a is {a.Kind}, b is {b.Kind}.", nameof(b));
+        if (a.InputSize != b.InputSize)
+            throw new ArgumentException($"The models have different input sizes: a takes {a.InputSize} features, b takes {b.InputSize}{Describe()}.", nameof(b));
+        if (a.ClassCount != b.ClassCount)
+            throw new ArgumentException($"The models have different class counts: a has {a.ClassCount}, b has {b.ClassCount}{Describe()}.", nameof(b));
+        if (a.HiddenSizes.Length != b.HiddenSizes.Length)
+            throw new ArgumentException($"The models have different numbers of hidden layers: a has {a.HiddenSizes.Length}, b has {b.HiddenSizes.Length}{Describe()}.", nameof(b));
+        for (int i = 0; i < a.HiddenSizes.Length; i++)
+            if (a.HiddenSizes[i] != b.HiddenSizes[i])
+                throw new ArgumentException($"The models' hidden layer {i + 1} has different widths: {a.HiddenSizes[i]} neurons in a, {b.HiddenSizes[i]} in b{Describe()}.", nameof(b));
+    }
+}
