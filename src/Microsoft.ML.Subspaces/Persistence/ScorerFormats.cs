@@ -14,6 +14,8 @@ internal static class ScorerFormats
     {
         new(SubspaceTransformerFormat.Kind, typeof(SubspaceTransformer),
             (w, prefix, t) => SubspaceTransformerFormat.Write(w, prefix, (SubspaceTransformer)t), SubspaceTransformerFormat.Read),
+        new(EnsembleTransformerFormat.Kind, typeof(EnsembleTransformer),
+            (w, prefix, t) => EnsembleTransformerFormat.Write(w, prefix, (EnsembleTransformer)t), EnsembleTransformerFormat.Read),
     };
 
     /// <summary>Writes <paramref name="scorer"/> under <paramref name="prefix"/> and returns its kind.</summary>
