@@ -24,7 +24,7 @@ internal static class TensorFile
             {
                 if (tensor.dtype != ScalarType.Float32) throw new NotSupportedException($"Tensor '{name}' is {tensor.dtype}; only float32 is saved.");
                 w.Write(name);
-                w.Write(tensor.dim());
+                w.Write((int)tensor.dim()); // the reader reads an int32 rank (dim() is a long)
                 foreach (var d in tensor.shape) w.Write(d);
                 var values = tensor.detach().cpu().contiguous().data<float>().ToArray();
                 var bytes = new byte[values.Length * sizeof(float)];

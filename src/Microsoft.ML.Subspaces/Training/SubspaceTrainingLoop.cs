@@ -185,7 +185,7 @@ public sealed class SubspaceTrainingLoop
     /// <see cref="SubspaceNetwork.GatherGradients"/> hands each point <c>c_i * wd * w(a)</c>) and returns the
     /// term's value <c>0.5 * wd * |w(a)|^2</c>.
     /// </summary>
-    private static double AddMixedWeightDecay(SubspaceNetwork network, double weightDecay)
+    internal static double AddMixedWeightDecay(SubspaceNetwork network, double weightDecay)
     {
         using var _ = no_grad();
         var squares = new List<Tensor>();
