@@ -95,7 +95,7 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
                     if (!schedule.IsLowPoint(done)) return;
                     var snapshot = network.Materialize(new[] { 1.0 });
                     snapshots.Add(new SubspaceTransformer(new SharedNetwork(snapshot), SinglePoint.Instance, run.FeatureColumnName, run.Labels,
-                        new[] { Array.Empty<double>() }, "point", Array.Empty<EpochSummary>()));
+                        new[] { Array.Empty<double>() }, "center", Array.Empty<EpochSummary>()));
                     double? accuracy = null, ensembleAccuracy = null;
                     if (run.Validation is { } validation)
                     {

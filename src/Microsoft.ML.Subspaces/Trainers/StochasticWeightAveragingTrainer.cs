@@ -83,7 +83,7 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
                 run.Info("SWA: BatchNorm statistics recomputed for the averaged weights.");
             network.eval();
             return new SubspaceTransformer(new SharedNetwork(network), SinglePoint.Instance, run.FeatureColumnName, run.Labels,
-                new[] { Array.Empty<double>() }, "swa", loop.History.ToArray());
+                new[] { Array.Empty<double>() }, "center", loop.History.ToArray());
         }
         catch
         {
