@@ -11,7 +11,7 @@ namespace Microsoft.ML.Subspaces;
 /// Entry point of the library, reached through <c>mlContext.Subspaces()</c>: trainers of network subspaces
 /// and the model operations that save and load pipelines containing them.
 /// </summary>
-public sealed class SubspacesCatalog
+public sealed partial class SubspacesCatalog
 {
     internal SubspacesCatalog(MLContext context)
     {

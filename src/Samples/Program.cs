@@ -2,6 +2,7 @@ using Subspaces.Samples;
 
 // dotnet run --project src/Samples [command] [options]
 //   (no command) | main   Standard vs line vs layer-wise line MLPs on the shared MNIST split (--label-noise F, --epochs N, --seed S)
+//   curves                Segment vs fitted Bezier curve between two MLPs; single vs FGE vs SWA vs ensembles at one budget (--epochs N, --seed S)
 //   connections           Training-free connections (Linear, Arc, OT, WA) between pairs of MLPs on the MNIST split (--epochs N, --seed S)
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "main";
 var options = SampleOptions.Parse(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray());
@@ -10,8 +11,9 @@ try
     return command switch
     {
         "main" => MainSample.Run(options),
+        "curves" => CurvesSample.Run(options),
         "connections" => ConnectionsSample.Run(options),
-        _ => Fail($"Unknown command '{command}'. Commands: main, connections."),
+        _ => Fail($"Unknown command '{command}'. Commands: main, curves, connections."),
     };
 }
 catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or ArgumentException)

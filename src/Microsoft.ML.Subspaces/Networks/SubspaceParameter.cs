@@ -59,11 +59,17 @@ public sealed class SubspaceParameter
         Coefficients = coefficients;
     }
 
-    /// <summary><c>sum_i c_i points[i]</c> without gradient tracking: lerp for two points whose coefficients sum to one, a matrix-vector product otherwise.</summary>
+    /// <summary>
+    /// <c>sum_i c_i points[i]</c> without gradient tracking: a copy of the point at a vertex, lerp for two points whose
+    /// coefficients sum to one, a matrix-vector product otherwise.
+    /// </summary>
     internal static Tensor MixPoints(Tensor points, double[] c)
     {
         long k = points.shape[0];
         if (k == 1) return points[0].clone();
+        // A vertex (one coefficient 1, the others 0) is that point exactly, bit for bit.
+        int vertex = Array.IndexOf(c, 1.0);
+        if (vertex >= 0 && c.Count(v => v == 0) == c.Length - 1) return points[vertex].clone();
         if (k == 2 && Math.Abs(c[0] + c[1] - 1) < 1e-12) return lerp(points[0], points[1], c[1]);
         using var coefficients = tensor(Array.ConvertAll(c, v => (float)v), device: points.device);
         return coefficients.matmul(points.reshape(k, -1)).view(points.shape[1..]);

@@ -16,6 +16,8 @@ internal static class ScorerFormats
             (w, prefix, t) => SubspaceTransformerFormat.Write(w, prefix, (SubspaceTransformer)t), SubspaceTransformerFormat.Read),
         new(PathTransformerFormat.Kind, typeof(PathTransformer),
             (w, prefix, t) => PathTransformerFormat.Write(w, prefix, (PathTransformer)t), PathTransformerFormat.Read),
+        new(EnsembleTransformerFormat.Kind, typeof(EnsembleTransformer),
+            (w, prefix, t) => EnsembleTransformerFormat.Write(w, prefix, (EnsembleTransformer)t), EnsembleTransformerFormat.Read),
     };
 
     /// <summary>Writes <paramref name="scorer"/> under <paramref name="prefix"/> and returns its kind.</summary>

@@ -67,6 +67,7 @@ public abstract class SubspaceShape
         if (name == SinglePoint.Instance.Name) return SinglePoint.Instance;
         if (name == LineSubspace.Instance.Name) return LineSubspace.Instance;
         if (name == BezierCurve.Instance.Name) return BezierCurve.Instance;
+        if (name == PolygonalChain.Instance.Name) return PolygonalChain.Instance;
         if (name.StartsWith("simplex", StringComparison.Ordinal) && int.TryParse(name.AsSpan(7), out int n)) return new SimplexSubspace(n);
         throw new InvalidDataException($"Unknown subspace shape '{name}'.");
     }

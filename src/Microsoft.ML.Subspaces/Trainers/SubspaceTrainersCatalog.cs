@@ -6,7 +6,7 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// Trainers of neural-network subspaces, reached through <c>mlContext.Subspaces().Trainers</c>. Each takes a
 /// key-typed label and a known-size float vector of features, and adds <c>Score</c> and <c>PredictedLabel</c>.
 /// </summary>
-public sealed class SubspaceTrainersCatalog
+public sealed partial class SubspaceTrainersCatalog
 {
     private readonly MLContext _context;
     internal SubspaceTrainersCatalog(MLContext context) => _context = context;

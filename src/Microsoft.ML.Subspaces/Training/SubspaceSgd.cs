@@ -19,12 +19,23 @@ public sealed class SubspaceSgd : IDisposable
     private readonly SubspaceParameter[] _parameters;
     private readonly Tensor[] _momentum;
 
-    /// <summary>Creates the optimizer for every subspace parameter of <paramref name="network"/>.</summary>
-    public SubspaceSgd(SubspaceNetwork network, double momentum, double weightDecay)
+    /// <summary>
+    /// Creates the optimizer for every subspace parameter of <paramref name="network"/>. With
+    /// <paramref name="trainablePoints"/>, only those points are updated; the others are never written.
+    /// </summary>
+    public SubspaceSgd(SubspaceNetwork network, double momentum, double weightDecay, IReadOnlyList<int>? trainablePoints = null)
     {
         _parameters = network.SubspaceParameters.ToArray();
         Momentum = momentum;
         WeightDecay = weightDecay;
+        if (trainablePoints is not null)
+        {
+            foreach (int i in trainablePoints)
+                if (i < 0 || i >= network.PointCount)
+                    throw new ArgumentOutOfRangeException(nameof(trainablePoints), i, $"Point index {i} is outside [0, {network.PointCount}).");
+            for (int i = 0; i < network.PointCount; i++)
+                if (!trainablePoints.Contains(i)) FrozenPoints.Add(i);
+        }
         using var _ = no_grad();
         _momentum = _parameters.Select(p => zeros_like(p.Points).DetachFromDisposeScope()).ToArray();
     }

@@ -36,7 +36,20 @@ public sealed class SubspaceTrainingLoop
     /// <summary>The learning-rate schedule; warm-up then cosine by default.</summary>
     public LearningRateSchedule? Schedule { get; init; }
 
-    /// <summary>The per-epoch history of the last <see cref="Train"/>.</summary>
+    /// <summary>Called after every optimizer step with the number of steps done so far (1-based); the network holds the updated weights.</summary>
+    public Action<long>? AfterStep { get; init; }
+
+    /// <summary>Called at the end of every epoch (1-based), after the validation pass.</summary>
+    public Action<int>? AfterEpoch { get; init; }
+
+    /// <summary>Number of batches (optimizer steps) in one pass over <paramref name="rows"/> rows.</summary>
+    public static int BatchesPerEpoch(long rows, int batchSize)
+    {
+        long size = Math.Min(batchSize, rows);
+        return (int)((rows + size - 1) / size);
+    }
+
+    /// <summary>The per-epoch history of the last training run.</summary>
     public IReadOnlyList<EpochSummary> History => _history;
     private readonly List<EpochSummary> _history = new();
 
@@ -63,32 +76,50 @@ public sealed class SubspaceTrainingLoop
         }
     }
 
+    /// <summary>
+    /// Trains <paramref name="network"/> in place (continuing from its current weights, for example a fitted
+    /// model or the points of a curve to bend) on <paramref name="train"/>, which must be on the network's device.
+    /// Its point count must be the shape's.
+    /// </summary>
+    public void Train(SubspaceNetwork network, TensorDataset train, TensorDataset? validation = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(train);
+        if (network.PointCount != _shape.PointCount)
+            throw new ArgumentException($"The network has {network.PointCount} points; a {_shape.Name} needs {_shape.PointCount}.", nameof(network));
+        using var generator = new Generator((ulong)_settings.Seed, CPU);
+        Fit(network, train, validation, generator, cancellationToken);
+    }
+
     private void Fit(SubspaceNetwork network, TensorDataset train, TensorDataset? validation, Generator generator, CancellationToken token)
     {
         _history.Clear();
         var device = network.Device;
         long n = train.Count;
         int batchSize = (int)Math.Min(_settings.BatchSize, n);
-        int batchesPerEpoch = (int)((n + batchSize - 1) / batchSize);
-        long totalSteps = (long)batchesPerEpoch * _settings.Epochs;
+        int batchesPerEpoch = BatchesPerEpoch(n, batchSize);
+        long totalSteps = _settings.TotalSteps ?? (long)batchesPerEpoch * _settings.Epochs;
+        int epochs = (int)((totalSteps + batchesPerEpoch - 1) / batchesPerEpoch);
         var schedule = Schedule ?? new WarmupCosineSchedule(_settings.LearningRate, (long)Math.Round(_settings.WarmupEpochs * batchesPerEpoch));
         var random = new Random(_settings.Seed);
         int k = network.PointCount;
         int layerCount = network.SubspaceLayers.Count;
         bool regularize = k > 1 && _settings.Beta > 0;
+        bool decayMixed = _settings.WeightDecayMode == WeightDecayMode.MixedWeight && _settings.WeightDecay > 0;
 
-        using var optimizer = new SubspaceSgd(network, _settings.Momentum, _settings.WeightDecay);
+        using var optimizer = new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints);
         network.train();
         var clock = Stopwatch.StartNew();
         long step = 0;
         var perLayer = new double[layerCount][];
-        for (int epoch = 1; epoch <= _settings.Epochs; epoch++)
+        for (int epoch = 1; epoch <= epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             double lr = 0;
             using var permutation = randperm(n, generator: generator).to(device);
-            for (int b = 0; b < batchesPerEpoch; b++, step++)
+            int batches = (int)Math.Min(batchesPerEpoch, totalSteps - step);
+            for (int b = 0; b < batches; b++, step++)
             {
                 token.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
@@ -119,6 +150,7 @@ public sealed class SubspaceTrainingLoop
                 }
                 loss.backward();
                 double batchLoss = loss.item<float>();
+                if (decayMixed) batchLoss += AddMixedWeightDecay(network, _settings.WeightDecay);
                 CosineRegularizerTerms? terms = null;
                 if (regularize)
                 {
@@ -133,18 +165,40 @@ public sealed class SubspaceTrainingLoop
                     throw new InvalidOperationException(
                         $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");
                 lossSum += batchLoss;
-                Progress?.Report(new TrainingProgress(epoch, _settings.Epochs, b + 1, batchesPerEpoch, lossSum / (b + 1), lr, clock.Elapsed, false));
+                Progress?.Report(new TrainingProgress(epoch, epochs, b + 1, batchesPerEpoch, lossSum / (b + 1), lr, clock.Elapsed, false));
+                AfterStep?.Invoke(step + 1);
             }
             network.ClearMixing();
             double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center);
             network.train();
-            var summary = new EpochSummary(epoch, lossSum / batchesPerEpoch, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
+            var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
             _history.Add(summary);
-            Log?.Invoke($"epoch {epoch}/{_settings.Epochs}: loss {summary.Loss:F4}, lr {lr:G3}, {summary.Seconds:F2}s" +
+            Log?.Invoke($"epoch {epoch}/{epochs}: loss {summary.Loss:F4}, lr {lr:G3}, {summary.Seconds:F2}s" +
                         (validationAccuracy is double acc ? $", validation accuracy at center {acc:P2}" : ""));
-            Progress?.Report(new TrainingProgress(epoch, _settings.Epochs, batchesPerEpoch, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy));
+            Progress?.Report(new TrainingProgress(epoch, epochs, batches, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy));
+            AfterEpoch?.Invoke(epoch);
         }
         network.eval();
+    }
+
+    /// <summary>
+    /// Weight decay on the batch's network: adds <c>wd * w(a)</c> to the gradient of every mixed weight (so that
+    /// <see cref="SubspaceNetwork.GatherGradients"/> hands each point <c>c_i * wd * w(a)</c>) and returns the
+    /// term's value <c>0.5 * wd * |w(a)|^2</c>.
+    /// </summary>
+    internal static double AddMixedWeightDecay(SubspaceNetwork network, double weightDecay)
+    {
+        using var _ = no_grad();
+        var squares = new List<Tensor>();
+        foreach (var p in network.SubspaceParameters)
+        {
+            if (p.Mixed is not { } mixed) continue;
+            if (mixed.grad is { } grad) grad.add_(mixed, alpha: weightDecay);
+            else mixed.grad = (mixed * weightDecay).DetachFromDisposeScope();
+            squares.Add(mixed.square().sum());
+        }
+        if (squares.Count == 0) return 0;
+        return 0.5 * weightDecay * stack(squares).sum().to_type(ScalarType.Float64).item<double>();
     }
 
     /// <summary>Coefficients of a freshly sampled point (sampled positions are on the shape: no validation needed).</summary>

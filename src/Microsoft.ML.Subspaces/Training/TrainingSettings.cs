@@ -23,6 +23,15 @@ public sealed record TrainingSettings
     public double LabelSmoothing { get; init; }
     /// <summary>Seed of initialization, shuffling and point sampling.</summary>
     public int Seed { get; init; }
+    /// <summary>
+    /// Indices of the points training updates; null (default): every point. The other points stay fixed bit for bit:
+    /// their gradients are not applied and weight decay does not touch them (the fixed ends of a fitted curve).
+    /// </summary>
+    public IReadOnlyList<int>? TrainablePoints { get; init; }
+    /// <summary>Where <see cref="WeightDecay"/> applies: to every point (default) or to the mixed weight of each batch.</summary>
+    public WeightDecayMode WeightDecayMode { get; init; } = WeightDecayMode.Points;
+    /// <summary>When set, train for exactly this many optimizer steps instead of <see cref="Epochs"/> whole epochs (the last epoch may be partial).</summary>
+    public long? TotalSteps { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
@@ -35,5 +44,9 @@ public sealed record TrainingSettings
         if (!(WarmupEpochs >= 0 && WarmupEpochs <= Epochs)) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "WarmupEpochs must be in [0, Epochs].");
         if (!(Beta >= 0) || double.IsInfinity(Beta)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "Beta must be non-negative and finite.");
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
+        if (TrainablePoints is { Count: 0 }) throw new ArgumentOutOfRangeException(nameof(TrainablePoints), "TrainablePoints cannot be empty; use null to train every point.");
+        if (TrainablePoints is not null && TrainablePoints.Distinct().Count() != TrainablePoints.Count) throw new ArgumentException("TrainablePoints has duplicate indices.", nameof(TrainablePoints));
+        if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
+        if (TotalSteps is < 1) throw new ArgumentOutOfRangeException(nameof(TotalSteps), TotalSteps, "TotalSteps must be at least 1.");
     }
 }

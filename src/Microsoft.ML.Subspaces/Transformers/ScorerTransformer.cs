@@ -107,6 +107,12 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     /// <summary>Releases native resources once.</summary>
     private protected abstract void ReleaseResources();
 
+    /// <summary>
+    /// A transformer that predicts exactly as this one and holds its own reference to the same weights, so that
+    /// either can be disposed without affecting the other (members of an ensemble); null when not supported.
+    /// </summary>
+    internal virtual ScorerTransformer? ShareWeights() => null;
+
     /// <summary>Best-effort removal of the file ML.NET's Model.Save(path) was writing when saving failed.</summary>
     private static class PartialFileCleanup
     {

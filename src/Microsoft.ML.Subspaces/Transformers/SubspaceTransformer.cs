@@ -107,6 +107,12 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
 
     private protected override void ReleaseResources() => _weights.Release();
 
+    internal override ScorerTransformer ShareWeights()
+    {
+        ThrowIfDisposed();
+        return new SubspaceTransformer(_weights.Acquire(), Shape, FeatureColumnName, Labels, Positions, Prediction, TrainingHistory);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Shape.Name} subspace of {Network.Describe()}, predicting at {Prediction}";
 }

@@ -1,0 +1,32 @@
+using Microsoft.ML.Subspaces.Training;
+
+namespace Microsoft.ML.Subspaces.Trainers;
+
+/// <summary>
+/// Options of Fast Geometric Ensembling (Garipov et al., 2018). Starting from a fitted model, or from a standard
+/// model trained first for <see cref="NeuralNetworkTrainerOptions.Epochs"/> epochs (with
+/// <see cref="NeuralNetworkTrainerOptions.LearningRate"/> and the standard schedule), training runs
+/// <see cref="Cycles"/> cycles of the cyclic learning rate between <see cref="LearningRate1"/> and
+/// <see cref="LearningRate2"/> and collects the network at the low point of every cycle. The run stops at the
+/// last low point: the cycling phase takes <c>(Cycles - 1/2)</c> cycle lengths.
+/// </summary>
+public sealed class FastGeometricEnsembleOptions : NeuralNetworkTrainerOptions
+{
+    /// <summary>Number of cycles, and so of snapshots in the ensemble. Default 4.</summary>
+    public int Cycles { get; set; } = 4;
+
+    /// <summary>Cycle length in epochs; even (the low point falls on an epoch's end). Default 2. Ignored when <see cref="CycleIterations"/> is set.</summary>
+    public int CycleEpochs { get; set; } = 2;
+
+    /// <summary>Cycle length in optimizer steps (batches); even. Default null: use <see cref="CycleEpochs"/>.</summary>
+    public int? CycleIterations { get; set; }
+
+    /// <summary>The high learning rate lr1, at the start and end of every cycle. Default 0.05.</summary>
+    public double LearningRate1 { get; set; } = 0.05;
+
+    /// <summary>The low learning rate lr2, at the middle of every cycle where snapshots are taken. Default 5e-4.</summary>
+    public double LearningRate2 { get; set; } = 5e-4;
+
+    /// <summary>Receives a report at every snapshot, with the running ensemble's validation accuracy when a validation set is given.</summary>
+    public IProgress<SnapshotProgress>? SnapshotProgress { get; set; }
+}

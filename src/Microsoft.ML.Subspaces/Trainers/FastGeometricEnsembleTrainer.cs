@@ -1,0 +1,141 @@
+using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Shapes;
+using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Transformers;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Trainers;
+
+/// <summary>
+/// Fast Geometric Ensembling (Garipov et al., 2018): from a fitted model (or one trained first), cycles of a
+/// piecewise-linear learning rate between lr1 and lr2 move the network along a low-loss path; the network at the
+/// low point of every cycle is collected, and the result is an <see cref="EnsembleTransformer"/> averaging the
+/// snapshots' probabilities. With a validation set, the running ensemble's accuracy is logged (MLContext.Log)
+/// and reported (<see cref="FastGeometricEnsembleOptions.SnapshotProgress"/>) after each snapshot.
+/// </summary>
+public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransformer>
+{
+    private readonly MLContext _context;
+    private readonly FastGeometricEnsembleOptions _options;
+    private readonly SubspaceTransformer? _initial;
+
+    internal FastGeometricEnsembleTrainer(MLContext context, FastGeometricEnsembleOptions options, SubspaceTransformer? initialModel)
+    {
+        _context = context ?? throw new ArgumentNullException(nameof(context));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _initial = initialModel;
+        if (options.Cycles < 1) throw new ArgumentOutOfRangeException(nameof(FastGeometricEnsembleOptions.Cycles), options.Cycles, "Cycles must be at least 1.");
+        if (options.CycleIterations is int iterations)
+        {
+            if (iterations < 2 || iterations % 2 != 0)
+                throw new ArgumentOutOfRangeException(nameof(FastGeometricEnsembleOptions.CycleIterations), iterations, "CycleIterations must be even and at least 2.");
+        }
+        else if (options.CycleEpochs < 2 || options.CycleEpochs % 2 != 0)
+            throw new ArgumentOutOfRangeException(nameof(FastGeometricEnsembleOptions.CycleEpochs), options.CycleEpochs, "CycleEpochs must be even and at least 2 (the low point is the cycle's middle).");
+        _ = new CyclicLearningRate(options.LearningRate1, options.LearningRate2, 2); // validates lr1 and lr2
+        TrainingRun.Settings(options, 0).Validate();
+        if (initialModel is not null)
+        {
+            initialModel.ThrowIfDisposed();
+            if (initialModel.Positions.Count != 1)
+                throw new ArgumentException($"The initial model predicts with an ensemble of {initialModel.Positions.Count} points; pick one point with WithPoint.", nameof(initialModel));
+        }
+        else if (options.HiddenLayers is null || options.HiddenLayers.Any(h => h < 1))
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.HiddenLayers), "HiddenLayers must be non-null with widths of at least 1.");
+    }
+
+    /// <summary>Runs FGE on <paramref name="input"/>.</summary>
+    public EnsembleTransformer Fit(IDataView input) => Fit(input, _options.ValidationSet);
+
+    /// <summary>Runs FGE on <paramref name="trainData"/>, logging the running ensemble's accuracy on <paramref name="validationData"/> after every snapshot.</summary>
+    public EnsembleTransformer Fit(IDataView trainData, IDataView? validationData)
+    {
+        using var run = TrainingRun.Start(_context, "FastGeometricEnsemble", _options, trainData, validationData, _initial);
+        var history = new List<EpochSummary>();
+        SubspaceNetwork network;
+        if (_initial is not null)
+        {
+            var copy = FittedNetworks.Single(_initial, "the initial model", "initialModel");
+            network = FittedNetworks.Stack(new[] { copy }, new[] { new[] { 1.0 } }, run.Device);
+            copy.Dispose();
+            run.Info($"FGE from a fitted {network.Spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
+        }
+        else
+        {
+            var spec = new NetworkSpec { Kind = "mlp", InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount };
+            run.Info($"FGE: training a standard {spec.Describe()} for {_options.Epochs} epochs first, on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
+            var pretraining = new SubspaceTrainingLoop(SinglePoint.Instance, TrainingRun.Settings(_options, run.Seed) with { Beta = 0, LayerWise = false })
+            {
+                Progress = _options.Progress,
+                Log = run.Info,
+            };
+            network = pretraining.Train(spec, run.Train, run.Device, run.Validation, _options.CancellationToken);
+            history.AddRange(pretraining.History);
+        }
+
+        var snapshots = new List<ScorerTransformer>();
+        Tensor? ensembleScores = null;
+        try
+        {
+            int batchesPerEpoch = run.BatchesPerEpoch(_options.BatchSize);
+            long cycleSteps = _options.CycleIterations ?? (long)_options.CycleEpochs * batchesPerEpoch;
+            var schedule = new CyclicLearningRate(_options.LearningRate1, _options.LearningRate2, cycleSteps);
+            long totalSteps = schedule.StepsForSnapshots(_options.Cycles);
+            string cycle = _options.CycleIterations is int it ? $"{it} iterations" : $"{_options.CycleEpochs} epochs";
+            run.Info(FormattableString.Invariant(
+                $"FGE: {_options.Cycles} cycles of {cycle} ({cycleSteps} steps), lr {_options.LearningRate1} -> {_options.LearningRate2} -> {_options.LearningRate1}, {totalSteps} steps ({(double)totalSteps / batchesPerEpoch:0.##} epochs)."));
+            var settings = TrainingRun.Settings(_options, unchecked(run.Seed + 1)) with { Beta = 0, LayerWise = false, TotalSteps = totalSteps, WarmupEpochs = 0 };
+            var loop = new SubspaceTrainingLoop(SinglePoint.Instance, settings)
+            {
+                Progress = _options.Progress,
+                Log = run.Info,
+                Schedule = schedule,
+                AfterStep = done =>
+                {
+                    if (!schedule.IsLowPoint(done)) return;
+                    var snapshot = network.Materialize(new[] { 1.0 });
+                    snapshots.Add(new SubspaceTransformer(new SharedNetwork(snapshot), SinglePoint.Instance, run.FeatureColumnName, run.Labels,
+                        new[] { Array.Empty<double>() }, "center", Array.Empty<EpochSummary>()));
+                    double? accuracy = null, ensembleAccuracy = null;
+                    if (run.Validation is { } validation)
+                    {
+                        using var p = ValidationScoring.Probabilities(snapshot, validation);
+                        accuracy = ValidationScoring.Accuracy(p, validation);
+                        if (ensembleScores is null) ensembleScores = p.clone().DetachFromDisposeScope();
+                        else ensembleScores.add_(p);
+                        ensembleAccuracy = ValidationScoring.Accuracy(ensembleScores, validation);
+                    }
+                    double lr = schedule.At(done - 1, totalSteps);
+                    run.Info(FormattableString.Invariant($"FGE snapshot {snapshots.Count}/{_options.Cycles} at step {done}, lr {lr:G3}") +
+                        (accuracy is double a ? FormattableString.Invariant($": validation accuracy {a:P2}, ensemble of {snapshots.Count} {ensembleAccuracy:P2}") : ""));
+                    _options.SnapshotProgress?.Report(new SnapshotProgress(snapshots.Count, _options.Cycles, done, lr, accuracy, ensembleAccuracy));
+                },
+            };
+            loop.Train(network, run.Train, run.Validation, _options.CancellationToken);
+            int offset = history.Count;
+            history.AddRange(loop.History.Select(e => e with { Epoch = e.Epoch + offset }));
+            if (snapshots.Count != _options.Cycles)
+                throw new InvalidOperationException($"FGE collected {snapshots.Count} snapshots; expected {_options.Cycles}.");
+            return EnsembleTransformer.Own(snapshots, $"fge({snapshots.Count} snapshots, cycle {cycle})", history);
+        }
+        catch
+        {
+            foreach (var s in snapshots) s.Dispose();
+            throw;
+        }
+        finally
+        {
+            ensembleScores?.Dispose();
+            network.Dispose();
+        }
+    }
+
+    /// <summary>The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c>.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        _context.Subspaces().Trainers.Standard(new StandardTrainerOptions
+        {
+            LabelColumnName = _options.LabelColumnName,
+            FeatureColumnName = _initial?.FeatureColumnName ?? _options.FeatureColumnName,
+            ExampleWeightColumnName = _options.ExampleWeightColumnName,
+        }).GetOutputSchema(inputSchema);
+}

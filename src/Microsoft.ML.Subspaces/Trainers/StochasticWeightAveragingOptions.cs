@@ -1,0 +1,22 @@
+namespace Microsoft.ML.Subspaces.Trainers;
+
+/// <summary>
+/// Options of Stochastic Weight Averaging (Izmailov et al., 2018): a standard network trained for
+/// <see cref="NeuralNetworkTrainerOptions.Epochs"/> epochs whose learning rate stays at
+/// <see cref="NeuralNetworkTrainerOptions.LearningRate"/> for the first half of the epochs before
+/// <see cref="SwaStartEpoch"/>, falls linearly to <see cref="SwaLearningRate"/> by 90% of them and stays there; the
+/// weights at the end of every epoch from <see cref="SwaStartEpoch"/> on are averaged.
+/// </summary>
+public sealed class StochasticWeightAveragingOptions : NeuralNetworkTrainerOptions
+{
+    /// <summary>
+    /// The first (1-based) epoch whose final weights enter the average; the average covers epochs
+    /// <c>SwaStartEpoch..Epochs</c>. Default null: three quarters of <see cref="NeuralNetworkTrainerOptions.Epochs"/> (rounded up).
+    /// </summary>
+    public int? SwaStartEpoch { get; set; }
+
+    /// <summary>The constant learning rate of the averaging phase. Default 0.01.</summary>
+    public double SwaLearningRate { get; set; } = 0.01;
+
+    internal int StartEpoch => SwaStartEpoch ?? Math.Max(1, (int)Math.Ceiling(0.75 * Epochs));
+}

@@ -1,0 +1,127 @@
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Subspaces.Data;
+using Microsoft.ML.Subspaces.Runtime;
+using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Transformers;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Trainers;
+
+/// <summary>
+/// What every fit of the curve, FGE and SWA trainers starts with: a host channel for MLContext.Log, the seed, the
+/// device, and the training (and validation) data read once into tensors on that device, checked against the
+/// models being continued when there are any.
+/// </summary>
+internal sealed class TrainingRun : IDisposable
+{
+    private readonly List<IDisposable> _owned = new();
+
+    private TrainingRun(IChannel channel, int seed, Device device, TensorDataset train, TensorDataset? validation, LabelKeyValues labels, string featureColumnName)
+    {
+        Channel = channel;
+        Seed = seed;
+        Device = device;
+        Train = train;
+        Validation = validation;
+        Labels = labels;
+        FeatureColumnName = featureColumnName;
+    }
+
+    public IChannel Channel { get; }
+    public int Seed { get; }
+    public Device Device { get; }
+    public TensorDataset Train { get; }
+    public TensorDataset? Validation { get; }
+    public LabelKeyValues Labels { get; }
+    public string FeatureColumnName { get; }
+
+    public void Info(string message) => Channel.Info(MessageSensitivity.None, message);
+
+    /// <summary>
+    /// Starts a run. With <paramref name="model"/> (a fitted model being continued or connected), the features
+    /// column is the model's and the data must match its feature size, class count and label key values.
+    /// </summary>
+    public static TrainingRun Start(MLContext context, string name, NeuralNetworkTrainerOptions options, IDataView trainData, IDataView? validationData,
+        ScorerTransformer? model = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        var host = ((IHostEnvironment)context).Register("Subspaces." + name);
+        int seed = options.Seed ?? host.Rand.Next();
+        var channel = host.Start("Training");
+        var owned = new List<IDisposable> { channel };
+        try
+        {
+            var device = TorchDeviceResolver.Resolve(options.Device, context.GpuDeviceId, context.FallbackToCpu, msg => channel.Warning(MessageSensitivity.None, msg));
+            if (options.NumberOfThreads is int threads)
+            {
+                if (threads < 1) throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.NumberOfThreads), threads, "NumberOfThreads must be at least 1.");
+                set_num_threads(threads);
+            }
+            string features = model?.FeatureColumnName ?? options.FeatureColumnName;
+            var read = DataViewTensorReader.Read(trainData, features, options.LabelColumnName, options.ExampleWeightColumnName);
+            owned.Add(read.Data);
+            if (read.SkippedMissingLabels > 0)
+                channel.Warning(MessageSensitivity.None, $"Skipped {read.SkippedMissingLabels} training rows whose label '{options.LabelColumnName}' is missing (key 0).");
+            var labelColumn = trainData.Schema[options.LabelColumnName];
+            var dataLabels = LabelKeyValues.FromColumn(labelColumn);
+            LabelKeyValues labels;
+            if (model is not null)
+            {
+                if (read.Data.FeatureSize != model.FeatureSize)
+                    throw new ArgumentException($"Features column '{features}' has {read.Data.FeatureSize} values; the model reads {model.FeatureSize}.", nameof(trainData));
+                if (read.Data.ClassCount != model.ClassCount)
+                    throw new ArgumentException($"Label column '{options.LabelColumnName}' has {read.Data.ClassCount} classes; the model predicts {model.ClassCount}.", nameof(trainData));
+                if (dataLabels is not null && (dataLabels.TypeName != model.Labels.TypeName || !dataLabels.Values.SequenceEqual(model.Labels.Values)))
+                    throw new ArgumentException($"Label column '{options.LabelColumnName}' maps keys to other values than the model's label did. " +
+                                                "Use the key mapping the model was trained with.", nameof(trainData));
+                labels = model.Labels;
+            }
+            else labels = dataLabels is { } kv && kv.Count == read.Data.ClassCount ? kv : LabelKeyValues.Ordinal(read.Data.ClassCount);
+
+            TensorDataset? validation = null;
+            if (validationData is not null)
+            {
+                var v = DataViewTensorReader.Read(validationData, features, options.LabelColumnName, null, "validation");
+                owned.Add(v.Data);
+                if (v.Data.ClassCount != read.Data.ClassCount)
+                    throw new ArgumentException($"The validation label '{options.LabelColumnName}' has {v.Data.ClassCount} classes; the training label has {read.Data.ClassCount}.", nameof(validationData));
+                validation = v.Data.To(device);
+                if (!ReferenceEquals(validation, v.Data)) owned.Add(validation);
+            }
+            var train = read.Data.To(device);
+            if (!ReferenceEquals(train, read.Data)) owned.Add(train);
+            var run = new TrainingRun(channel, seed, device, train, validation, labels, features);
+            run._owned.AddRange(owned);
+            return run;
+        }
+        catch
+        {
+            for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The training settings of <paramref name="options"/> for this run's seed.</summary>
+    public static TrainingSettings Settings(NeuralNetworkTrainerOptions options, int seed) => new()
+    {
+        Epochs = options.Epochs,
+        BatchSize = options.BatchSize,
+        LearningRate = options.LearningRate,
+        Momentum = options.Momentum,
+        WeightDecay = options.WeightDecay,
+        WarmupEpochs = options.WarmupEpochs,
+        Beta = options.BetaValue,
+        LayerWise = options.LayerWiseValue,
+        LabelSmoothing = options.LabelSmoothing,
+        Seed = seed,
+    };
+
+    /// <summary>Batches in one pass over the training data.</summary>
+    public int BatchesPerEpoch(int batchSize) => SubspaceTrainingLoop.BatchesPerEpoch(Train.Count, batchSize);
+
+    public void Dispose()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
+        _owned.Clear();
+    }
+}
