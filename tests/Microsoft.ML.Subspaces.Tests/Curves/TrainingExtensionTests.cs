@@ -21,8 +21,8 @@ public sealed class TrainingExtensionTests
         using var sgd = new SubspaceSgd(network, momentum: 0.9, weightDecay: 0.1, trainablePoints: new[] { 1 }) { LearningRate = 0.5 };
         var before = CurveFixture.Points(network);
         foreach (var p in network.SubspaceParameters) p.Points.grad = ones_like(p.Points).DetachFromDisposeScope();
-        sgd.Step();
-        sgd.Step();
+        sgd.StepFromPointGradients();
+        sgd.StepFromPointGradients();
         var after = CurveFixture.Points(network);
         for (int p = 0; p < before.Length; p++)
         {
