@@ -2,14 +2,16 @@ using Subspaces.Samples;
 
 // dotnet run --project src/Samples [command] [options]
 //   (no command) | main   Standard vs line vs layer-wise line MLPs on the shared MNIST split (--label-noise F, --epochs N, --seed S)
+//   images                Standard vs line ResNet-20 on the MNIST PNGs through ML.NET ImageAnalytics (see ImagesSample.Options.Usage)
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "main";
+if (command == "images") return ImagesSample.RunCommand(args.Skip(1).ToArray()); // parses its own options
 var options = SampleOptions.Parse(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray());
 try
 {
     return command switch
     {
         "main" => MainSample.Run(options),
-        _ => Fail($"Unknown command '{command}'. Commands: main."),
+        _ => Fail($"Unknown command '{command}'. Commands: main, images."),
     };
 }
 catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or ArgumentException)
