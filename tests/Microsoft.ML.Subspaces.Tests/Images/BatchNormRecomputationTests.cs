@@ -1,5 +1,7 @@
 using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Transformers;
+using Microsoft.ML.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -139,5 +141,30 @@ public class BatchNormRecomputationTests
         {
             shared.Release();
         }
+    }
+
+    [Fact]
+    public void ValidationAccuracyDuringTrainingUsesStatisticsRecomputedAtTheCenter()
+    {
+        var ml = new MLContext(seed: 4);
+        var train = ImageTestData.Mnist(ml, 0, 160);
+        var validation = ImageTestData.Mnist(ml, 0, 120, test: true);
+        using var model = ml.Subspaces().Trainers.Line(new LineTrainerOptions
+        {
+            Network = NetworkArchitecture.ConvNet, WidthMultiplier = 0.25, Epochs = 1, BatchSize = 32, LearningRate = 0.02, ValidationSet = validation,
+        }).Fit(train);
+        // The fitted model predicts at the center with statistics recomputed on the same sample and batch size as
+        // the training loop's validation pass, so the two accuracies are the same number.
+        double logged = model.TrainingHistory[^1].ValidationAccuracy!.Value;
+        double scored = ml.Subspaces().Evaluate(model.Transform(validation)).Accuracy;
+        Assert.Equal(scored, logged, 10);
+
+        // With the running statistics left by training (no recomputation) the center predicts differently.
+        using var stale = model.Weights.Network.Materialize(model.Shape.Coefficients(model.Shape.Center));
+        var features = validation.GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
+        using var x = tensor(features, new long[] { 120, 784 });
+        using var recomputedCenter = model.Weights.At(model.Shape.Coefficients(model.Shape.Center)).forward(x);
+        using var staleCenter = stale.forward(x);
+        Assert.False(recomputedCenter.allclose(staleCenter, rtol: 1e-3, atol: 1e-4));
     }
 }
