@@ -166,7 +166,7 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         var column = schema[_options.FeatureColumnName];
         var shape = ImageFeatureShape.Resolve(column, _options.ImageShape, nameof(NeuralNetworkTrainerOptions.ImageShape));
         var kind = _options.Network == NetworkArchitecture.ConvNet ? "convnet" : "resnet20";
-        int minimumSide = _options.Network == NetworkArchitecture.ConvNet ? 4 : 1;
+        int minimumSide = _options.Network == NetworkArchitecture.ConvNet ? SubspaceConvNet.MinimumSide : 1;
         if (shape[1] < minimumSide || shape[2] < minimumSide)
             throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.Network), _options.Network,
                 $"{_options.Network} needs images of at least {minimumSide}x{minimumSide} pixels; features column '{column.Name}' holds [C, H, W] = {ImageFeatureShape.Format(shape)}.");
