@@ -36,7 +36,7 @@ internal static class DataViewTensorReader
             var getWeight = weight is null ? null : cursor.GetGetter<float>(weight.Value);
             VBuffer<float> buffer = default;
             float weightValue = 1;
-            while (cursor.MoveNext())
+            while (MoveNext(cursor))
             {
                 row++;
                 ulong key = getLabel();
@@ -50,7 +50,8 @@ internal static class DataViewTensorReader
                         throw new InvalidOperationException($"Example weight column '{weightColumn}' has an invalid value {weightValue} at row {row}; weights must be finite and non-negative.");
                     if (weightValue == 0) zeroWeights++;
                 }
-                getFeatures(ref buffer);
+                try { getFeatures(ref buffer); }
+                catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
                 var span = x.Append(size);
                 buffer.CopyTo(span);
                 for (int j = 0; j < span.Length; j++)
@@ -62,6 +63,12 @@ internal static class DataViewTensorReader
                 if (w is not null) w.Append(1)[0] = weightValue;
             }
         }
+        bool MoveNext(DataViewRowCursor cursor)
+        {
+            try { return cursor.MoveNext(); }
+            catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
+        }
+
         if (y.Count == 0)
             throw new InvalidOperationException(skipped > 0
                 ? $"The {role} data has no usable rows: all {skipped} rows have a missing label (key 0) in column '{labelColumn}'."

@@ -9,6 +9,11 @@ public static class NetworkFactory
     public static SubspaceNetwork Create(NetworkSpec spec, Generator? generator = null) => spec.Kind switch
     {
         "mlp" => new SubspaceMlp(spec, generator),
+        "convnet" => new SubspaceConvNet(spec, generator),
+        "resnet20" => new SubspaceResNet20(spec, generator),
         _ => throw new NotSupportedException($"Unknown network kind '{spec.Kind}'."),
     };
+
+    /// <summary>True when networks of <paramref name="spec"/> have BatchNorm layers (their statistics are recomputed per point).</summary>
+    public static bool HasBatchNorm(NetworkSpec spec) => spec.Kind is "convnet" or "resnet20";
 }

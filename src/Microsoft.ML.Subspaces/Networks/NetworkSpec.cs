@@ -5,9 +5,9 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// </summary>
 public sealed record NetworkSpec
 {
-    /// <summary>Architecture kind: "mlp".</summary>
+    /// <summary>Architecture kind: "mlp", "convnet" (<see cref="SubspaceConvNet"/>) or "resnet20" (<see cref="SubspaceResNet20"/>).</summary>
     public string Kind { get; init; } = "mlp";
-    /// <summary>Number of input features.</summary>
+    /// <summary>Number of input features (for image networks, <c>C * H * W</c>).</summary>
     public int InputSize { get; init; }
     /// <summary>Hidden layer widths of an MLP.</summary>
     public int[] HiddenSizes { get; init; } = Array.Empty<int>();
@@ -15,14 +15,32 @@ public sealed record NetworkSpec
     public int ClassCount { get; init; }
     /// <summary>Number of weight points k in every layer.</summary>
     public int PointCount { get; init; } = 1;
+    /// <summary>Image networks: the input's <c>[C, H, W]</c> (features are planar, channel first, as <c>ExtractPixels</c> writes them). Empty for an MLP.</summary>
+    public int[] InputShape { get; init; } = Array.Empty<int>();
+    /// <summary>Image networks: multiplies every layer's channel count (ResNet-20: 16, 32, 64 times this). Default 1.</summary>
+    public double WidthMultiplier { get; init; } = 1;
+    /// <summary>Image networks: per-channel mean subtracted inside the network (empty: no normalization).</summary>
+    public double[] ChannelMean { get; init; } = Array.Empty<double>();
+    /// <summary>Image networks: per-channel standard deviation the centered input is divided by (empty: no normalization).</summary>
+    public double[] ChannelStd { get; init; } = Array.Empty<double>();
 
     /// <summary>The same architecture with another number of points.</summary>
     public NetworkSpec WithPointCount(int points) => this with { PointCount = points };
 
+    /// <summary>True for the kinds that take images (<c>InputShape</c> is used).</summary>
+    public bool IsImageNetwork => Kind is "convnet" or "resnet20";
+
     /// <summary>True when two specs describe the same architecture (ignoring the number of points).</summary>
     public bool SameArchitecture(NetworkSpec other) =>
-        Kind == other.Kind && InputSize == other.InputSize && ClassCount == other.ClassCount && HiddenSizes.SequenceEqual(other.HiddenSizes);
+        Kind == other.Kind && InputSize == other.InputSize && ClassCount == other.ClassCount && HiddenSizes.SequenceEqual(other.HiddenSizes)
+        && InputShape.SequenceEqual(other.InputShape) && WidthMultiplier == other.WidthMultiplier
+        && ChannelMean.SequenceEqual(other.ChannelMean) && ChannelStd.SequenceEqual(other.ChannelStd);
 
-    /// <summary>"mlp 784-512-512-10".</summary>
-    public string Describe() => $"{Kind} {string.Join("-", new[] { InputSize }.Concat(HiddenSizes).Append(ClassCount))}";
+    /// <summary>"mlp 784-512-512-10", "resnet20 1x28x28 width 1 -> 10".</summary>
+    public string Describe() => IsImageNetwork
+        ? FormattableString.Invariant($"{Kind} {string.Join("x", InputShape)} width {WidthMultiplier} -> {ClassCount}")
+        : $"{Kind} {string.Join("-", new[] { InputSize }.Concat(HiddenSizes).Append(ClassCount))}";
+
+    /// <summary>A base channel count scaled by <see cref="WidthMultiplier"/> (at least 1).</summary>
+    internal int Scaled(int channels) => Math.Max(1, (int)Math.Round(channels * WidthMultiplier, MidpointRounding.AwayFromZero));
 }

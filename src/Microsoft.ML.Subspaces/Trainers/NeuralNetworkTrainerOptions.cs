@@ -60,6 +60,47 @@ public abstract class NeuralNetworkTrainerOptions
     /// <summary>Stops training between batches; Fit then throws <see cref="OperationCanceledException"/>.</summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// The network: <see cref="NetworkArchitecture.Mlp"/> (default), or an image network
+    /// (<see cref="NetworkArchitecture.ConvNet"/>, <see cref="NetworkArchitecture.ResNet20"/>) that reads the features as
+    /// planar images <c>[C, H, W]</c>: the dimensions <c>ExtractPixels</c> gives the column, or <see cref="ImageShape"/>.
+    /// </summary>
+    public NetworkArchitecture Network { get; set; } = NetworkArchitecture.Mlp;
+
+    /// <summary>
+    /// Image networks: the features' image shape <c>{ C, H, W }</c>, for when the column lost its dimensions (for example
+    /// pixels read from a text file). Optional when the column has them (as <c>ExtractPixels</c> writes them); then the
+    /// two must agree. Its product must equal the features' length.
+    /// </summary>
+    public int[]? ImageShape { get; set; }
+
+    /// <summary>Image networks: multiplies every layer's channel count (ResNet-20: 16, 32, 64 times this). Default 1.</summary>
+    public double WidthMultiplier { get; set; } = 1;
+
+    /// <summary>
+    /// Image networks: per-channel means subtracted from the pixels inside the network (with <see cref="ChannelStd"/>;
+    /// one value per channel). Saved with the model and applied at prediction. Default none.
+    /// </summary>
+    public float[]? ChannelMean { get; set; }
+
+    /// <summary>Image networks: per-channel standard deviations the centered pixels are divided by (with <see cref="ChannelMean"/>).</summary>
+    public float[]? ChannelStd { get; set; }
+
+    /// <summary>
+    /// Image networks, training only: pad each image with this many zero pixels on every side and crop it back at a
+    /// random offset (per image and batch). Default 0 (off).
+    /// </summary>
+    public int RandomCropPadding { get; set; }
+
+    /// <summary>Image networks, training only: flip half of the images left-right in each batch. Default false (digits are not symmetric).</summary>
+    public bool HorizontalFlip { get; set; }
+
+    /// <summary>
+    /// Networks with BatchNorm: how many training rows (drawn at random with the training seed) the fitted model keeps, and
+    /// saves, to recompute BatchNorm statistics for each point it predicts with. Default 10,000 (all rows of smaller sets).
+    /// </summary>
+    public int BatchNormSampleRows { get; set; } = 10_000;
+
     internal virtual double BetaValue => 0;
     internal virtual bool LayerWiseValue => false;
 }

@@ -27,6 +27,7 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         Shape = shape;
         Settings(seed: 0).Validate(); // fail at construction on bad hyper-parameters
         ValidateArchitecture(options.HiddenLayers);
+        ValidateImageOptions(options);
     }
 
     /// <summary>The shape this trainer fits.</summary>
@@ -65,9 +66,17 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         }
 
         var labels = LabelKeyValues.FromColumn(labelColumn!.Value) is { } kv && kv.Count == train.ClassCount ? kv : LabelKeyValues.Ordinal(train.ClassCount);
-        var spec = new NetworkSpec { Kind = "mlp", InputSize = (int)train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = train.ClassCount };
+        NetworkSpec spec;
+        try { spec = BuildSpec(trainData.Schema, (int)train.FeatureSize, train.ClassCount); }
+        catch
+        {
+            validation?.Dispose();
+            throw;
+        }
         channel.Info(MessageSensitivity.None, $"Training a {Shape.Name} of {spec.Describe()} on {train.Count} rows, {device}, seed {seed}.");
 
+        // Networks with BatchNorm: training rows kept (and saved) to recompute statistics for each prediction point.
+        var batchNormSample = NetworkFactory.HasBatchNorm(spec) ? SampleRows(train.Features, _options.BatchNormSampleRows, seed) : null;
         var deviceTrain = train.To(device);
         var deviceValidation = validation?.To(device);
         try
@@ -76,13 +85,19 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
             {
                 Progress = _options.Progress,
                 Log = msg => channel.Info(MessageSensitivity.None, msg),
+                Augmentation = spec.IsImageNetwork && (_options.RandomCropPadding > 0 || _options.HorizontalFlip)
+                    ? new ImageAugmentation(spec.InputShape, _options.RandomCropPadding, _options.HorizontalFlip) : null,
+                BatchNormSample = batchNormSample,
             };
             var network = loop.Train(spec, deviceTrain, device, deviceValidation, _options.CancellationToken);
-            return new SubspaceTransformer(new SharedNetwork(network), Shape, _options.FeatureColumnName, labels,
+            var shared = new SharedNetwork(network, batchNormSample, _options.BatchSize);
+            batchNormSample = null; // owned by the shared weights now
+            return new SubspaceTransformer(shared, Shape, _options.FeatureColumnName, labels,
                 new[] { Shape.Center }, "center", loop.History.ToArray());
         }
         finally
         {
+            batchNormSample?.Dispose();
             if (!ReferenceEquals(deviceTrain, train)) deviceTrain.Dispose();
             if (deviceValidation is not null && !ReferenceEquals(deviceValidation, validation)) deviceValidation.Dispose();
             validation?.Dispose();
@@ -97,6 +112,10 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var features = FindColumn(inputSchema, _options.FeatureColumnName, "Features", "FeatureColumnName");
+        if (features.Kind == SchemaShape.Column.VectorKind.VariableVector && features.ItemType == NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException("FeatureColumnName", _options.FeatureColumnName,
+                $"Features column '{_options.FeatureColumnName}' is a vector of Single of unknown size: its rows may differ in length (for example images of different sizes). " +
+                "Every row needs the same length: add ResizeImages before ExtractPixels, or make the vectors a fixed size.");
         if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException("FeatureColumnName", _options.FeatureColumnName,
                 $"Features column '{_options.FeatureColumnName}' must be a known-size vector of Single; it is {features.Kind} of {features.ItemType}.");
@@ -138,6 +157,85 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         LabelSmoothing = _options.LabelSmoothing,
         Seed = seed,
     };
+
+    /// <summary>The architecture for the options and the features column (image shape from the column's dimensions or ImageShape).</summary>
+    private NetworkSpec BuildSpec(DataViewSchema schema, int featureSize, int classCount)
+    {
+        if (_options.Network == NetworkArchitecture.Mlp)
+            return new NetworkSpec { Kind = "mlp", InputSize = featureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = classCount };
+        var column = schema[_options.FeatureColumnName];
+        var shape = ImageFeatureShape.Resolve(column, _options.ImageShape, nameof(NeuralNetworkTrainerOptions.ImageShape));
+        var kind = _options.Network == NetworkArchitecture.ConvNet ? "convnet" : "resnet20";
+        int minimumSide = _options.Network == NetworkArchitecture.ConvNet ? SubspaceConvNet.MinimumSide : 1;
+        if (shape[1] < minimumSide || shape[2] < minimumSide)
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.Network), _options.Network,
+                $"{_options.Network} needs images of at least {minimumSide}x{minimumSide} pixels; features column '{column.Name}' holds [C, H, W] = {ImageFeatureShape.Format(shape)}.");
+        if (_options.ChannelMean is { } mean && mean.Length != shape[0])
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.ChannelMean), mean.Length,
+                $"ChannelMean has {mean.Length} value(s), ChannelStd {_options.ChannelStd?.Length ?? 0}; features column '{column.Name}' has {shape[0]} channel(s) ([C, H, W] = {ImageFeatureShape.Format(shape)}). Give one mean and one standard deviation per channel.");
+        return new NetworkSpec
+        {
+            Kind = kind,
+            InputSize = featureSize,
+            ClassCount = classCount,
+            InputShape = shape,
+            WidthMultiplier = _options.WidthMultiplier,
+            ChannelMean = _options.ChannelMean is null ? Array.Empty<double>() : Array.ConvertAll(_options.ChannelMean, v => (double)v),
+            ChannelStd = _options.ChannelStd is null ? Array.Empty<double>() : Array.ConvertAll(_options.ChannelStd, v => (double)v),
+        };
+    }
+
+    /// <summary>Up to <paramref name="limit"/> rows in a random order (seeded): batches of the recomputation must not follow a sorted data set.</summary>
+    private static Tensor SampleRows(Tensor features, int limit, int seed)
+    {
+        long n = features.shape[0];
+        var order = new long[n];
+        for (long i = 0; i < n; i++) order[i] = i;
+        new Random(unchecked(seed * 31 + 17)).Shuffle(order);
+        int count = (int)Math.Min(n, limit);
+        using var index = tensor(order.AsSpan(0, count).ToArray());
+        using var _ = no_grad();
+        return features.index_select(0, index).contiguous().DetachFromDisposeScope();
+    }
+
+    private static void ValidateImageOptions(NeuralNetworkTrainerOptions o)
+    {
+        if (!Enum.IsDefined(o.Network))
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.Network), o.Network, "Unknown network architecture.");
+        if (o.BatchNormSampleRows < 1)
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.BatchNormSampleRows), o.BatchNormSampleRows, "BatchNormSampleRows must be at least 1.");
+        bool image = o.Network != NetworkArchitecture.Mlp;
+        if (!image)
+        {
+            string? set = o.ImageShape is not null ? nameof(o.ImageShape)
+                : o.ChannelMean is not null || o.ChannelStd is not null ? nameof(o.ChannelMean) + "/" + nameof(o.ChannelStd)
+                : o.RandomCropPadding != 0 ? nameof(o.RandomCropPadding)
+                : o.HorizontalFlip ? nameof(o.HorizontalFlip)
+                : o.WidthMultiplier != 1 ? nameof(o.WidthMultiplier) : null;
+            if (set is not null)
+                throw new ArgumentException($"{set} applies to image networks; set Network to {NetworkArchitecture.ConvNet} or {NetworkArchitecture.ResNet20} (Network is {o.Network}).", set);
+            return;
+        }
+        ImageFeatureShape.ValidateOption(o.ImageShape, nameof(NeuralNetworkTrainerOptions.ImageShape));
+        if (!(o.WidthMultiplier > 0) || double.IsInfinity(o.WidthMultiplier))
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.WidthMultiplier), o.WidthMultiplier, "WidthMultiplier must be positive and finite.");
+        if (o.RandomCropPadding < 0)
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.RandomCropPadding), o.RandomCropPadding, "RandomCropPadding cannot be negative (0 turns cropping off).");
+        if ((o.ChannelMean is null) != (o.ChannelStd is null) || o.ChannelMean is not null && o.ChannelMean.Length != o.ChannelStd!.Length)
+            throw new ArgumentException(
+                $"ChannelMean and ChannelStd go together, one value per channel; got {o.ChannelMean?.Length.ToString() ?? "none"} and {o.ChannelStd?.Length.ToString() ?? "none"}.",
+                nameof(NeuralNetworkTrainerOptions.ChannelMean));
+        if (o.ChannelMean is not null)
+        {
+            foreach (var m in o.ChannelMean)
+                if (!float.IsFinite(m)) throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.ChannelMean), m, "ChannelMean values must be finite.");
+            foreach (var d in o.ChannelStd!)
+                if (!(d > 0) || float.IsInfinity(d)) throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.ChannelStd), d, "ChannelStd values must be positive and finite.");
+        }
+        if (o.ImageShape is not null && o.ChannelMean is not null && o.ChannelMean.Length != o.ImageShape[0])
+            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.ChannelMean), o.ChannelMean.Length,
+                $"ChannelMean has {o.ChannelMean.Length} value(s); ImageShape {ImageFeatureShape.Format(o.ImageShape)} has {o.ImageShape[0]} channel(s).");
+    }
 
     private static void ValidateArchitecture(int[]? hidden)
     {

@@ -49,6 +49,15 @@ public sealed class SubspaceTrainingLoop
         return (int)((rows + size - 1) / size);
     }
 
+    /// <summary>Augmentation of image batches (random crop, flip), or null.</summary>
+    public ImageAugmentation? Augmentation { get; init; }
+
+    /// <summary>
+    /// Rows of training features over which BatchNorm statistics are recomputed for the center before validation
+    /// accuracy is measured (networks with BatchNorm only); null: all training rows.
+    /// </summary>
+    public Tensor? BatchNormSample { get; init; }
+
     /// <summary>The per-epoch history of the last training run.</summary>
     public IReadOnlyList<EpochSummary> History => _history;
     private readonly List<EpochSummary> _history = new();
@@ -128,6 +137,7 @@ public sealed class SubspaceTrainingLoop
                 long start = (long)b * batchSize;
                 var index = permutation.narrow(0, start, Math.Min(batchSize, n - start));
                 var x = train.Features.index_select(0, index);
+                if (Augmentation is { IsActive: true }) x = Augmentation.Apply(x, generator);
                 var y = train.Labels.index_select(0, index);
 
                 // Sample the point: one for the whole network, or one per layer.
@@ -169,7 +179,7 @@ public sealed class SubspaceTrainingLoop
                 AfterStep?.Invoke(step + 1);
             }
             network.ClearMixing();
-            double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center);
+            double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center, BatchNormSample ?? train.Features);
             network.train();
             var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
             _history.Add(summary);
@@ -205,12 +215,13 @@ public sealed class SubspaceTrainingLoop
     private double[] SampleCoefficients(Random random) => _shape.CoefficientsUnchecked(_shape.Sample(random));
 
     /// <summary>Accuracy of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
-    private double Accuracy(SubspaceNetwork network, TensorDataset data, double[] position)
+    private double Accuracy(SubspaceNetwork network, TensorDataset data, double[] position, Tensor batchNormSample)
     {
         using var point = network.Materialize(_shape.Coefficients(position));
+        point.RecomputeBatchNormStatistics(batchNormSample, _settings.BatchSize); // no-op without BatchNorm
         using var _ = no_grad();
         long correct = 0;
-        const int chunk = 4096;
+        const int chunk = 1024;
         for (long s = 0; s < data.Count; s += chunk)
         {
             using var scope = NewDisposeScope();

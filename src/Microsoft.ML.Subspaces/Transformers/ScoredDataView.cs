@@ -87,11 +87,10 @@ internal sealed class ScoredDataView : IDataView
         private void FillBatch()
         {
             int rows = 0;
-            while (rows < BatchRows && _ahead!.MoveNext())
+            while (rows < BatchRows && ReadNext())
             {
-                _getFeatures!(ref _buffer);
                 if (_buffer.Length != _featureSize)
-                    throw new InvalidOperationException($"Features column '{_parent._scorer.FeatureColumnName}' has {_buffer.Length} values in row {_ahead.Position}; the model expects {_featureSize}.");
+                    throw new InvalidOperationException($"Features column '{_parent._scorer.FeatureColumnName}' has {_buffer.Length} values in row {_ahead!.Position}; the model expects {_featureSize}.");
                 _buffer.CopyTo(_featureBatch.AsSpan(rows * _featureSize, _featureSize));
                 rows++;
             }
@@ -99,6 +98,21 @@ internal sealed class ScoredDataView : IDataView
             _probabilities = _parent._scorer.PredictProbabilities(_featureBatch.AsSpan(0, rows * _featureSize), rows);
             _filled = rows;
             _index = 0;
+        }
+
+        /// <summary>Moves the feature reader and reads the features; an upstream failure (an unreadable image) names the row.</summary>
+        private bool ReadNext()
+        {
+            try
+            {
+                if (!_ahead!.MoveNext()) return false;
+                _getFeatures!(ref _buffer);
+                return true;
+            }
+            catch (Exception e) when (Data.RowReadFailure.IsReadFailure(e))
+            {
+                throw Data.RowReadFailure.Wrap(_parent._input, _parent._scorer.FeatureColumnName, "input", e);
+            }
         }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)

@@ -53,11 +53,17 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        int size = FeatureColumns.CheckFeatures(inputSchema, FeatureColumnName, out _);
+        int size = FeatureColumns.CheckFeatures(inputSchema, FeatureColumnName, out var features);
+        CheckFeatureColumn(features);
         if (size != FeatureSize)
             throw new ArgumentOutOfRangeException(nameof(inputSchema), size,
                 $"Features column '{FeatureColumnName}' has {size} values; the model was trained on {FeatureSize}.");
         return PredictionSchema.Build(inputSchema, Labels);
+    }
+
+    /// <summary>Further checks of the features column (image dimensions, ...); throws naming the column.</summary>
+    private protected virtual void CheckFeatureColumn(DataViewSchema.Column features)
+    {
     }
 
     /// <inheritdoc/>

@@ -99,6 +99,11 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
         return WithPoint(t);
     }
 
+    private protected override void CheckFeatureColumn(Microsoft.ML.DataViewSchema.Column features)
+    {
+        if (Network.IsImageNetwork) ImageFeatureShape.CheckAgainstModel(features, Network.InputShape);
+    }
+
     internal override float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
     {
         ThrowIfDisposed();

@@ -1,0 +1,72 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Networks;
+
+/// <summary>
+/// <c>(x - mean_c) / std_c</c> per channel of <c>[N, C, H, W]</c>, inside the network so that prediction applies it
+/// too. Mean and standard deviation are module buffers (saved with the weights) and part of the <see cref="NetworkSpec"/>.
+/// </summary>
+internal sealed class ChannelNormalization : nn.Module<Tensor, Tensor>
+{
+    private Tensor mean;
+    private Tensor std;
+
+    public ChannelNormalization(double[] channelMean, double[] channelStd) : base(nameof(ChannelNormalization))
+    {
+        int c = channelMean.Length;
+        mean = tensor(Array.ConvertAll(channelMean, v => (float)v)).view(1, c, 1, 1);
+        std = tensor(Array.ConvertAll(channelStd, v => (float)v)).view(1, c, 1, 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => input.sub(mean).div_(std);
+}
+
+/// <summary>Shared input handling of the image networks: validation of the spec and <c>[N, D]</c> to <c>[N, C, H, W]</c>.</summary>
+internal static class ImageInput
+{
+    /// <summary>Throws <see cref="ArgumentException"/> naming the value when <paramref name="spec"/> cannot describe an image network.</summary>
+    public static void Validate(NetworkSpec spec, int minimumSide)
+    {
+        var s = spec.InputShape;
+        if (s is null || s.Length != 3 || s.Any(d => d < 1))
+            throw new ArgumentException($"A {spec.Kind} network needs an input shape [C, H, W] of positive sizes; got [{string.Join(", ", s ?? Array.Empty<int>())}].", nameof(spec));
+        if ((long)s[0] * s[1] * s[2] != spec.InputSize)
+            throw new ArgumentException($"The input shape [{string.Join(", ", s)}] holds {(long)s[0] * s[1] * s[2]} values; the input size is {spec.InputSize}.", nameof(spec));
+        if (s[1] < minimumSide || s[2] < minimumSide)
+            throw new ArgumentException($"A {spec.Kind} network needs images of at least {minimumSide}x{minimumSide} pixels; the input shape is [{string.Join(", ", s)}].", nameof(spec));
+        if (spec.ClassCount < 1) throw new ArgumentOutOfRangeException(nameof(spec), spec.ClassCount, "The class count must be positive.");
+        if (!(spec.WidthMultiplier > 0) || double.IsInfinity(spec.WidthMultiplier))
+            throw new ArgumentOutOfRangeException(nameof(spec), spec.WidthMultiplier, "The width multiplier must be positive and finite.");
+        var mean = spec.ChannelMean ?? Array.Empty<double>();
+        var std = spec.ChannelStd ?? Array.Empty<double>();
+        if (mean.Length != std.Length)
+            throw new ArgumentException($"Channel normalization needs as many means as standard deviations; got {mean.Length} and {std.Length}.", nameof(spec));
+        if (mean.Length != 0 && mean.Length != s[0])
+            throw new ArgumentException($"Channel normalization has {mean.Length} values per statistic; the images have {s[0]} channels.", nameof(spec));
+        foreach (var m in mean)
+            if (!double.IsFinite(m)) throw new ArgumentOutOfRangeException(nameof(spec), m, "Channel means must be finite.");
+        foreach (var d in std)
+            if (!(d > 0) || double.IsInfinity(d)) throw new ArgumentOutOfRangeException(nameof(spec), d, "Channel standard deviations must be positive and finite.");
+    }
+
+    /// <summary>The normalization module of <paramref name="spec"/>, or null when it has none.</summary>
+    public static ChannelNormalization? Normalization(NetworkSpec spec) =>
+        spec.ChannelMean is { Length: > 0 } ? new ChannelNormalization(spec.ChannelMean, spec.ChannelStd) : null;
+
+    /// <summary>Views <c>[N, C*H*W]</c> (or takes <c>[N, C, H, W]</c>) as images and normalizes them.</summary>
+    public static Tensor ToImages(Tensor input, NetworkSpec spec, ChannelNormalization? normalization)
+    {
+        var s = spec.InputShape;
+        Tensor images;
+        if (input.dim() == 2 && input.shape[1] == spec.InputSize) images = input.view(-1, s[0], s[1], s[2]);
+        else if (input.dim() == 4 && input.shape[1] == s[0] && input.shape[2] == s[1] && input.shape[3] == s[2]) images = input.alias();
+        else throw new ArgumentException(
+            $"The {spec.Kind} network takes [N, {spec.InputSize}] or [N, {s[0]}, {s[1]}, {s[2]}] inputs; got [{string.Join(", ", input.shape)}].", nameof(input));
+        if (normalization is null) return images;
+        var normalized = normalization.forward(images);
+        images.Dispose();
+        return normalized;
+    }
+}

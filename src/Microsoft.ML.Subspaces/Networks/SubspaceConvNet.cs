@@ -1,0 +1,61 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Networks;
+
+/// <summary>
+/// A small convolutional network for images <c>[C, H, W]</c> (H, W at least 8): three blocks of a 3x3 convolution
+/// (32, 64 and 128 channels times the width multiplier), BatchNorm, ReLU and 2x2 max pooling, then a linear
+/// classifier on the flattened <c>128 x H/8 x W/8</c> features (3x3 for 28x28 digits). Every convolution, every
+/// BatchNorm and the classifier is a subspace layer.
+/// </summary>
+public sealed class SubspaceConvNet : SubspaceNetwork
+{
+    private readonly ChannelNormalization? normalization;
+    private readonly SubspaceConv2d conv1;
+    private readonly SubspaceBatchNorm2d bn1;
+    private readonly SubspaceConv2d conv2;
+    private readonly SubspaceBatchNorm2d bn2;
+    private readonly SubspaceConv2d conv3;
+    private readonly SubspaceBatchNorm2d bn3;
+    private readonly SubspaceLinear classifier;
+    private readonly ISubspaceLayer[] _subspaceLayers;
+
+    /// <summary>Builds the network of <paramref name="spec"/> (kind "convnet"), initializing with <paramref name="generator"/>.</summary>
+    public SubspaceConvNet(NetworkSpec spec, Generator? generator = null) : base(nameof(SubspaceConvNet), spec)
+    {
+        ImageInput.Validate(spec, minimumSide: MinimumSide);
+        int k = spec.PointCount;
+        int c1 = spec.Scaled(32), c2 = spec.Scaled(64), c3 = spec.Scaled(128);
+        normalization = ImageInput.Normalization(spec);
+        conv1 = new SubspaceConv2d(spec.InputShape[0], c1, 3, k, padding: 1, generator: generator);
+        bn1 = new SubspaceBatchNorm2d(c1, k);
+        conv2 = new SubspaceConv2d(c1, c2, 3, k, padding: 1, generator: generator);
+        bn2 = new SubspaceBatchNorm2d(c2, k);
+        conv3 = new SubspaceConv2d(c2, c3, 3, k, padding: 1, generator: generator);
+        bn3 = new SubspaceBatchNorm2d(c3, k);
+        classifier = new SubspaceLinear((long)c3 * (spec.InputShape[1] / 8) * (spec.InputShape[2] / 8), spec.ClassCount, k, generator);
+        _subspaceLayers = new ISubspaceLayer[] { conv1, bn1, conv2, bn2, conv3, bn3, classifier };
+        RegisterComponents();
+    }
+
+    /// <summary>Smallest image height and width the network takes (three 2x2 poolings).</summary>
+    public const int MinimumSide = 8;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<ISubspaceLayer> SubspaceLayers => _subspaceLayers;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = ImageInput.ToImages(input, Spec, normalization);
+        x = nn.functional.max_pool2d(bn1.forward(conv1.forward(x)).relu_(), 2);
+        x = nn.functional.max_pool2d(bn2.forward(conv2.forward(x)).relu_(), 2);
+        x = nn.functional.max_pool2d(bn3.forward(conv3.forward(x)).relu_(), 2);
+        return classifier.forward(x.flatten(1)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    protected override SubspaceNetwork CreateEmpty(int pointCount) => new SubspaceConvNet(Spec.WithPointCount(pointCount));
+}
