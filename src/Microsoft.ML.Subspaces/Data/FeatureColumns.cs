@@ -22,7 +22,7 @@ internal static class FeatureColumns
         column = Find(schema, name, "feature");
         if (column.Type is VectorDataViewType { ItemType: var itemType, IsKnownSize: false } && itemType == NumberDataViewType.Single)
             throw new ArgumentOutOfRangeException("FeatureColumnName", name,
-                $"Features column '{name}' is a vector of Single of unknown size: its rows may differ in length (for example images of different sizes). " +
+                $"Features column '{name}' must be a known-size vector of Single; it is a vector of unknown size: its rows may differ in length (for example images of different sizes). " +
                 "Every row needs the same length: add ResizeImages before ExtractPixels, or make the vectors a fixed size.");
         if (column.Type is not VectorDataViewType { ItemType: var item } vector || item != NumberDataViewType.Single || !vector.IsKnownSize)
             throw new ArgumentOutOfRangeException("FeatureColumnName", name,
