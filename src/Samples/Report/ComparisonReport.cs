@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Subspaces.Evaluation;
+using Microsoft.ML.Subspaces.Plots;
+using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Transformers;
+using Microsoft.ML.Transforms;
+using Subspaces.Samples.Common;
+using Subspaces.Samples.Terminal;
+
+namespace Subspaces.Samples.Report;
+
+/// <summary>
+/// The comparison grid of the subspace paper on the shared MNIST split (MLP 784-512-512-10, one epoch budget
+/// for every method), with and without 20% label noise, written as a Markdown report with its plots.
+/// </summary>
+internal static class ComparisonReport
+{
+    private sealed record Row(string Name, SubspaceMetrics Metrics, int Epochs);
+
+    public static int Run(int epochs, int seed, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var clock = Stopwatch.StartNew();
+        var (train, test) = DigitDatasets.MnistSplit();
+        var ml = new MLContext(seed);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(ml.ToDataView(train));
+        var cleanTrain = keys.Transform(ml.ToDataView(train));
+        var testData = keys.Transform(ml.ToDataView(test));
+        var md = new StringBuilder();
+        md.AppendLine("# Neural-network subspaces on MNIST: comparison report").AppendLine();
+        md.AppendLine($"Shared MNIST split: {train.Count} training rows (first 8,000), {test.Count} test rows (last 2,000). MLP 784-512-512-10, " +
+                      $"SGD lr 0.05, momentum 0.9, cosine decay, weight decay 1e-4, batch 128, beta 1. Every method gets the same budget of {epochs} epochs " +
+                      "(the independent ensemble: that budget per member). Seed " + seed + ".").AppendLine();
+
+        foreach (double noise in new[] { 0.0, 0.2 })
+        {
+            var trainData = noise > 0 ? ml.Subspaces().Experiments.WithLabelNoise(cleanTrain, noise, seed: 1234) : cleanTrain;
+            string tag = noise > 0 ? "noise20" : "clean";
+            Console.WriteLine($"== {(noise > 0 ? "20% label noise" : "clean labels")}");
+            var rows = new List<Row>();
+            SubspaceMetrics Eval(ITransformer m) => ml.Subspaces().Evaluate(m.Transform(testData));
+
+            var standard = Fit("standard", new StandardTrainerOptions { Epochs = epochs }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count);
+            var standard2 = Fit("standard (2nd seed)", new StandardTrainerOptions { Epochs = epochs }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count);
+            var line = Fit("line", new LineTrainerOptions { Epochs = epochs }, o => ml.Subspaces().Trainers.Line(o), trainData, train.Count);
+            var layerWise = Fit("layer-wise line", new LineTrainerOptions { Epochs = epochs, LayerWise = true }, o => ml.Subspaces().Trainers.Line(o), trainData, train.Count);
+            var curve = Fit("curve", new CurveTrainerOptions { Epochs = epochs }, o => ml.Subspaces().Trainers.Curve(o), trainData, train.Count);
+            var simplex = Fit("simplex of 3", new SimplexTrainerOptions { Epochs = epochs, Vertices = 3 }, o => ml.Subspaces().Trainers.Simplex(o), trainData, train.Count);
+            var swa = ml.Subspaces().Trainers.StochasticWeightAveraging(new StochasticWeightAveragingOptions { Epochs = epochs, SwaStartEpoch = (int)(epochs * 0.6) }).Fit(trainData);
+            Console.WriteLine("trained SWA");
+            int cycles = Math.Max(1, epochs / 5), cycleEpochs = 2;
+            int pretrain = Math.Max(1, epochs - cycles * cycleEpochs);
+            var snapshots = new List<SnapshotProgress>();
+            var fge = ml.Subspaces().Trainers.FastGeometricEnsemble(new FastGeometricEnsembleOptions
+            {
+                Epochs = pretrain, Cycles = cycles, CycleEpochs = cycleEpochs, ValidationSet = testData,
+                SnapshotProgress = new Reporter<SnapshotProgress>(snapshots.Add),
+            }).Fit(trainData);
+            Console.WriteLine("trained FGE");
+
+            rows.Add(new("standard", Eval(standard), epochs));
+            rows.Add(new("line midpoint", Eval(line), epochs));
+            rows.Add(new("line endpoint ensemble", Eval(line.WithEnsemble(SubspaceEnsemble.Endpoints)), epochs));
+            rows.Add(new("layer-wise line midpoint", Eval(layerWise), epochs));
+            rows.Add(new("layer-wise line endpoint ensemble", Eval(layerWise.WithEnsemble(SubspaceEnsemble.Endpoints)), epochs));
+            rows.Add(new("curve midpoint", Eval(curve), epochs));
+            rows.Add(new("simplex of 3, centroid", Eval(simplex), epochs));
+            rows.Add(new("simplex of 3, vertex ensemble", Eval(simplex.WithEnsemble(SubspaceEnsemble.Endpoints)), epochs));
+            rows.Add(new("SWA", Eval(swa), epochs));
+            rows.Add(new($"FGE ({snapshots.Count} snapshots)", Eval(fge), pretrain + cycles * cycleEpochs));
+            rows.Add(new("independent ensemble of 2", Eval(ml.Subspaces().Ensemble(standard, standard2)), 2 * epochs));
+
+            md.AppendLine($"## {(noise > 0 ? "With 20% label noise (training split only, fixed seed)" : "Clean labels")}").AppendLine();
+            md.AppendLine("| model | accuracy | log-loss | ECE (20 bins) | Brier | epochs of training |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var r in rows)
+                md.AppendLine(FormattableString.Invariant($"| {r.Name} | {r.Metrics.Accuracy * 100:F2}% | {r.Metrics.LogLoss:F4} | {r.Metrics.ExpectedCalibrationError:F4} | {r.Metrics.BrierScore:F4} | {r.Epochs} |"));
+            md.AppendLine();
+            Console.WriteLine(string.Join(Environment.NewLine, rows.Select(r => FormattableString.Invariant($"  {r.Name,-36} {r.Metrics.Accuracy * 100,6:F2}%  ECE {r.Metrics.ExpectedCalibrationError:F4}"))));
+
+            // Plots.
+            var linePath = ml.Subspaces().EvaluatePath(line, testData, 21);
+            var segmentPath = ml.Subspaces().EvaluatePath(ml.Subspaces().Segment(standard, standard2), testData, 21);
+            var paths = SubspacePlots.AccuracyAlongPaths(Path.Combine(folder, $"paths-{tag}"), "Accuracy along the learned line and the segment between two standard models",
+                ("learned line", linePath), ("segment between two independent models", segmentPath));
+            var ensembles = SubspacePlots.SymmetricEnsembles(Path.Combine(folder, $"ensembles-{tag}"), "Ensemble of P(a) and P(1 - a) on the learned line",
+                ml.Subspaces().Experiments.SymmetricEnsembles(line, testData, 11), ("standard", rows[0].Metrics.Accuracy), ("independent ensemble of 2", rows[^1].Metrics.Accuracy));
+            var triangle = SubspacePlots.SimplexHeatMap(Path.Combine(folder, $"simplex-{tag}"), "Test accuracy over the simplex of 3 networks",
+                ml.Subspaces().Experiments.SimplexGrid(simplex, testData, 8));
+            var reliability = SubspacePlots.ReliabilityDiagram(Path.Combine(folder, $"reliability-{tag}"), "Reliability: standard model vs line midpoint",
+                ("standard", rows[0].Metrics.Probabilities), ("line midpoint", rows[1].Metrics.Probabilities));
+            long cycleSteps = (long)cycleEpochs * SubspaceTrainingLoop.BatchesPerEpoch(train.Count, 128);
+            var schedule = new CyclicLearningRate(0.05, 5e-4, cycleSteps);
+            var rates = Enumerable.Range(0, (int)(cycleSteps * cycles)).Select(s => schedule.At(s, cycleSteps * cycles)).ToArray();
+            var fgePlot = SubspacePlots.FgeSchedule(Path.Combine(folder, $"fge-{tag}"), "FGE: cyclic learning rate and running ensemble accuracy (test set)",
+                rates, snapshots.Where(s => s.EnsembleAccuracy is not null).Select(s => ((int)s.Step, s.EnsembleAccuracy!.Value)).ToArray());
+            md.AppendLine(FormattableString.Invariant($"Worst accuracy along the learned line {linePath.Worst.Accuracy:P2} (ends {linePath.Start.Accuracy:P2}, {linePath.End.Accuracy:P2}); ") +
+                          FormattableString.Invariant($"along the segment between the two standard models {segmentPath.Worst.Accuracy:P2} (ends {segmentPath.Start.Accuracy:P2}, {segmentPath.End.Accuracy:P2}).")).AppendLine();
+            foreach (var (title, files) in new[] { ("Accuracy along paths", paths), ("Symmetric ensembles", ensembles), ("Simplex", triangle), ("Reliability", reliability), ("FGE", fgePlot) })
+                md.AppendLine($"![{title}]({Path.GetFileName(files.Png)}) ([SVG]({Path.GetFileName(files.Svg)}))").AppendLine();
+
+            foreach (var m in new IDisposable[] { standard, standard2, line, layerWise, curve, simplex, swa, fge }) m.Dispose();
+        }
+        md.AppendLine(FormattableString.Invariant($"Generated in {clock.Elapsed.TotalMinutes:F1} minutes by `dotnet run -c Release --project src/Samples/Report -- --epochs {epochs}`."));
+        var report = Path.Combine(folder, "report.md");
+        File.WriteAllText(report, md.ToString());
+        Console.WriteLine($"Report written to {report}");
+        return 0;
+    }
+
+    private static SubspaceTransformer Fit<TOptions>(string name, TOptions options, Func<TOptions, SubspaceTrainer> trainer, IDataView data, int rows)
+        where TOptions : NeuralNetworkTrainerOptions =>
+        TrainingProgressBar.Run(name, options, rows, () => trainer(options).Fit(data));
+
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
