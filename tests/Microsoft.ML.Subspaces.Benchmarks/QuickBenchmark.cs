@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Data;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Trainers;
@@ -75,10 +76,12 @@ internal static class QuickBenchmark
         // 4. Batch inference through Transform + Evaluate, and PredictionEngine latency.
         using var standard = data.Trainer("Standard", 2).Fit(data.TrainData);
         using var line = data.Trainer("Line", 2).Fit(data.TrainData);
-        double Rows(ITransformer model) => data.Test.Count / Measure.Median(Enumerable.Range(0, 7).Select(_ => Measure.Seconds(() =>
-            data.Context.MulticlassClassification.Evaluate(model.Transform(data.TestData)))));
-        Rows(standard); Rows(line); // warm-up: materializes the midpoint once
-        double standardRows = Rows(standard), lineRows = Rows(line);
+        double Once(ITransformer model) => Measure.Seconds(() => data.Context.MulticlassClassification.Evaluate(model.Transform(data.TestData)));
+        Once(standard); Once(line); // warm-up: materializes the midpoint once
+        var standardTimes = new List<double>();
+        var lineTimes = new List<double>();
+        for (int i = 0; i < 15; i++) { standardTimes.Add(Once(standard)); lineTimes.Add(Once(line)); } // interleaved
+        double standardRows = data.Test.Count / Measure.Median(standardTimes), lineRows = data.Test.Count / Measure.Median(lineTimes);
         Console.WriteLine($"{"inference (Transform + Evaluate)",-36} {"rows/s",9}");
         Console.WriteLine($"{"Standard",-36} {standardRows,9:F0}");
         Console.WriteLine($"{"Line midpoint",-36} {lineRows,9:F0}   cost vs Standard {standardRows / lineRows:F2}x  {Verdict(standardRows / lineRows <= 1.05, "<= 1.05x")}");
@@ -139,8 +142,10 @@ internal static class QuickBenchmark
 
     private static List<double> PredictionLatencies(BenchmarkData data, SubspaceTransformer model)
     {
+        var input = SchemaDefinition.Create(typeof(DigitDataView.Row));
+        input[nameof(DigitDataView.Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 784);
         var engine = data.Context.Model.CreatePredictionEngine<DigitDataView.Row, Prediction>(model,
-            new PredictionEngineOptions { OwnsTransformer = false });
+            new PredictionEngineOptions { OwnsTransformer = false, InputSchemaDefinition = input });
         var rows = Enumerable.Range(0, data.Test.Count).Select(i => new DigitDataView.Row
         {
             Features = data.Test.Features.AsSpan(i * 784, 784).ToArray(),
@@ -192,11 +197,13 @@ internal static class QuickBenchmark
     {
         var script = Path.GetFullPath(Path.Combine(SharedData.Root, "..", "anchors", "torch_subspace_mnist.py"));
         if (!File.Exists(script)) { Console.WriteLine($"PyTorch comparison skipped: {script} not found."); return; }
-        var probe = RunProcess("python3", "-c \"import torch\"", out _);
+        // Debian's python3-torch lives in the system interpreter, which a pyenv or venv python3 on PATH may shadow.
+        string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var probe = RunProcess(python, "-c \"import torch\"", out _);
         if (probe != 0) { Console.WriteLine("PyTorch comparison skipped: python3-torch is not installed (apt-get install python3-torch)."); return; }
         int torchEpochs = Math.Max(2, epochs);
         Console.WriteLine($"Running the PyTorch anchor ({torchEpochs} epochs; it trains four models)...");
-        int code = RunProcess("python3", $"\"{script}\" \"{Path.Combine(SharedData.Root, "mnist-test-10k")}\" {torchEpochs} 0", out var output);
+        int code = RunProcess(python, $"\"{script}\" \"{Path.Combine(SharedData.Root, "mnist-test-10k")}\" {torchEpochs} 0", out var output);
         var match = Regex.Match(output, @"train time: standard ([0-9.]+)s\s+line ([0-9.]+)s");
         if (code != 0 || !match.Success) { Console.WriteLine($"PyTorch comparison failed (exit {code}):\n{output}"); return; }
         double torchStandard = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) / torchEpochs;

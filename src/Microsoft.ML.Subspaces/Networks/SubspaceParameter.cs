@@ -71,8 +71,10 @@ public sealed class SubspaceParameter
         int vertex = Array.IndexOf(c, 1.0);
         if (vertex >= 0 && c.Count(v => v == 0) == c.Length - 1) return points[vertex].clone();
         if (k == 2 && Math.Abs(c[0] + c[1] - 1) < 1e-12) return lerp(points[0], points[1], c[1]);
-        using var coefficients = tensor(Array.ConvertAll(c, v => (float)v), device: points.device);
-        return coefficients.matmul(points.reshape(k, -1)).view(points.shape[1..]);
+        // Element-wise passes run on every core; a [k] x [k, M] matrix-vector product did not (1.5x slower for k = 3).
+        var mixed = points[0].mul(c[0]);
+        for (int i = 1; i < k; i++) mixed.add_(points[i], alpha: c[i]);
+        return mixed;
     }
 
     /// <summary>

@@ -68,6 +68,20 @@ public sealed class SubspaceSgd : IDisposable
             var b = _momentum[p];
             int k = parameter.PointCount;
             var reg = parameter.Regularized ? regularizer : null;
+            if (FrozenPoints.Count == 0)
+            {
+                // Whole-tensor passes over all k points at once where the update is the same for every point.
+                b.mul_(Momentum);
+                for (int i = 0; i < k; i++) b[i].add_(g, alpha: c[i]);
+                if (WeightDecay != 0) b.add_(w, alpha: WeightDecay);
+                if (reg is not null)
+                {
+                    b[reg.J].add_(w[reg.K], alpha: reg.Cross).add_(w[reg.J], alpha: reg.SelfJ);
+                    b[reg.K].add_(w[reg.J], alpha: reg.Cross).add_(w[reg.K], alpha: reg.SelfK);
+                }
+                w.add_(b, alpha: -LearningRate);
+                continue;
+            }
             // All momentum buffers first: the regularizer reads the other point's weights before they move.
             for (int i = 0; i < k; i++)
             {
