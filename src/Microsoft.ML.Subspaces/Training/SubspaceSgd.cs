@@ -76,8 +76,10 @@ public sealed class SubspaceSgd : IDisposable
                 if (WeightDecay != 0) b.add_(w, alpha: WeightDecay);
                 if (reg is not null)
                 {
-                    b[reg.J].add_(w[reg.K], alpha: reg.Cross).add_(w[reg.J], alpha: reg.SelfJ);
-                    b[reg.K].add_(w[reg.J], alpha: reg.Cross).add_(w[reg.K], alpha: reg.SelfK);
+                    AddScaled(b[reg.J], w[reg.K], reg.Cross);
+                    AddScaled(b[reg.J], w[reg.J], reg.SelfJ);
+                    AddScaled(b[reg.K], w[reg.J], reg.Cross);
+                    AddScaled(b[reg.K], w[reg.K], reg.SelfK);
                 }
                 w.add_(b, alpha: -LearningRate);
                 continue;
@@ -91,8 +93,9 @@ public sealed class SubspaceSgd : IDisposable
                 double decay = WeightDecay;
                 if (reg is not null && (i == reg.J || i == reg.K))
                 {
-                    decay += i == reg.J ? reg.SelfJ : reg.SelfK;
-                    bi.add_(w[i == reg.J ? reg.K : reg.J], alpha: reg.Cross);
+                    double self = i == reg.J ? reg.SelfJ : reg.SelfK;
+                    if (Math.Abs(self) >= NegligibleCoefficient) decay += self;
+                    AddScaled(bi, w[i == reg.J ? reg.K : reg.J], reg.Cross);
                 }
                 if (decay != 0) bi.add_(w[i], alpha: decay);
             }
@@ -100,6 +103,20 @@ public sealed class SubspaceSgd : IDisposable
                 if (!FrozenPoints.Contains(i)) w[i].add_(b[i], alpha: -LearningRate);
         }
     }
+
+    /// <summary>
+    /// Points pushed apart by the regularizer have cos^2 near 0, and its gradient coefficients fall to 1e-20 and
+    /// below: multiplying weights by them yields denormal floats, which x86 computes through slow microcode
+    /// assists (measured: +40% on a line's epoch). At float32 precision such a term changes nothing in the
+    /// momentum buffer, so it is skipped.
+    /// </summary>
+    private static void AddScaled(Tensor target, Tensor source, double alpha)
+    {
+        if (Math.Abs(alpha) >= NegligibleCoefficient) target.add_(source, alpha: alpha);
+    }
+
+    /// <summary>Below this, <c>alpha * w</c> (|w| &lt; 10) is under 1e-11: lost against any buffer value float32 can tell from 0 at that scale.</summary>
+    internal const double NegligibleCoefficient = 1e-12;
 
     /// <summary>One update from explicit per-point gradients in <c>Points.grad</c> (see <c>SubspaceNetwork.GatherGradients</c>).</summary>
     public void StepFromPointGradients()
