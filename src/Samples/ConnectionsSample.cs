@@ -47,10 +47,7 @@ public static class ConnectionsSample
         Console.WriteLine();
 
         var ml = new MLContext(seed: options.Seed);
-        var labelKeys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-            .Fit(ml.ToDataView(train));
-        var trainData = labelKeys.Transform(ml.ToDataView(train));
-        var testData = labelKeys.Transform(ml.ToDataView(test));
+        var (trainData, testData) = ml.ToKeyedDataViews(train, test);
 
         var columns = new List<(string Name, double A, double B, Dictionary<string, Cell> Cells)>();
         foreach (var hidden in architectures)

@@ -27,10 +27,7 @@ public static class CurvesSample
         Console.WriteLine();
 
         var ml = new MLContext(seed: options.Seed);
-        var labelKeys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-            .Fit(ml.ToDataView(train));
-        var trainData = labelKeys.Transform(ml.ToDataView(train));
-        var testData = labelKeys.Transform(ml.ToDataView(test));
+        var (trainData, testData) = ml.ToKeyedDataViews(train, test);
 
         // 1. Two independently trained networks.
         using var a = Timed("standard A", () => ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { Epochs = epochs }).Fit(trainData));

@@ -27,11 +27,7 @@ public static class MainSample
         Console.WriteLine();
 
         var ml = new MLContext(seed: options.Seed);
-        // One key mapping, fitted on the training labels and ordered by value, so key k is digit k - 1 in both splits.
-        var labelKeys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-            .Fit(ml.ToDataView(train));
-        var trainData = labelKeys.Transform(ml.ToDataView(train));
-        var testData = labelKeys.Transform(ml.ToDataView(test));
+        var (trainData, testData) = ml.ToKeyedDataViews(train, test);
         var rows = new List<(string Name, SubspaceMetrics Metrics, string Time)>();
 
         var standard = Fit("standard", new StandardTrainerOptions { Epochs = options.Epochs }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count, out var standardTime);

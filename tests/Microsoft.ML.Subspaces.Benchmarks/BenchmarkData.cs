@@ -1,7 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Transformers;
-using Microsoft.ML.Transforms;
 using Subspaces.Samples.Common;
 
 namespace Microsoft.ML.Subspaces.Benchmarks;
@@ -15,10 +14,7 @@ internal sealed class BenchmarkData
         var (train, test) = DigitDatasets.MnistSplit();
         Train = train.Slice(0, trainRows);
         Test = test;
-        var keys = Context.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-            .Fit(Context.ToDataView(train));
-        TrainData = keys.Transform(Context.ToDataView(Train));
-        TestData = keys.Transform(Context.ToDataView(test));
+        (TrainData, TestData) = Context.ToKeyedDataViews(Train, test);
     }
 
     public MLContext Context { get; }

@@ -27,4 +27,16 @@ public static class DigitDataView
         }).ToList();
         return ml.Data.LoadFromEnumerable(rows, schema);
     }
+
+    /// <summary>
+    /// Both splits as data views with a key-typed "Label": one key mapping, fitted on the training labels and ordered
+    /// by value, so key k is digit k - 1 in both splits.
+    /// </summary>
+    public static (IDataView Train, IDataView Test) ToKeyedDataViews(this MLContext ml, DigitSet train, DigitSet test)
+    {
+        var trainView = ml.ToDataView(train);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: Microsoft.ML.Transforms.ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            .Fit(trainView);
+        return (keys.Transform(trainView), keys.Transform(ml.ToDataView(test)));
+    }
 }

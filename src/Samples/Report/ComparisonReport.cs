@@ -7,7 +7,6 @@ using Microsoft.ML.Subspaces.Plots;
 using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Training;
 using Microsoft.ML.Subspaces.Transformers;
-using Microsoft.ML.Transforms;
 using Subspaces.Samples.Common;
 using Subspaces.Samples.Terminal;
 
@@ -27,9 +26,7 @@ internal static class ComparisonReport
         var clock = Stopwatch.StartNew();
         var (train, test) = DigitDatasets.MnistSplit();
         var ml = new MLContext(seed);
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(ml.ToDataView(train));
-        var cleanTrain = keys.Transform(ml.ToDataView(train));
-        var testData = keys.Transform(ml.ToDataView(test));
+        var (cleanTrain, testData) = ml.ToKeyedDataViews(train, test);
         var md = new StringBuilder();
         md.AppendLine("# Neural-network subspaces on MNIST: comparison report").AppendLine();
         md.AppendLine($"Shared MNIST split: {train.Count} training rows (first 8,000), {test.Count} test rows (last 2,000). MLP 784-512-512-10, " +
