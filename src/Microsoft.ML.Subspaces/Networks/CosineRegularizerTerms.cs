@@ -10,4 +10,19 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// <param name="Cross">Coefficient of the other point's weights.</param>
 /// <param name="SelfJ">Coefficient of w_j in its own gradient.</param>
 /// <param name="SelfK">Coefficient of w_k in its own gradient.</param>
-public sealed record CosineRegularizerTerms(int J, int K, double Value, double Cross, double SelfJ, double SelfK);
+public sealed record CosineRegularizerTerms(int J, int K, double Value, double Cross, double SelfJ, double SelfK)
+{
+    /// <summary>
+    /// The terms from the sums <c>d = w_j . w_k</c>, <c>|w_j|^2</c> and <c>|w_k|^2</c> over all regularized weights:
+    /// <c>d/dw_j = beta * (2d / (|w_j|^2 |w_k|^2) w_k - 2d^2 / (|w_j|^4 |w_k|^2) w_j)</c>, and symmetrically for w_k.
+    /// </summary>
+    public static CosineRegularizerTerms Create(int j, int k, double beta, double dot, double squaredNormJ, double squaredNormK)
+    {
+        double d = dot, nj = squaredNormJ, nk = squaredNormK;
+        return new CosineRegularizerTerms(j, k,
+            Value: beta * d * d / (nj * nk),
+            Cross: beta * 2 * d / (nj * nk),
+            SelfJ: -beta * 2 * d * d / (nj * nj * nk),
+            SelfK: -beta * 2 * d * d / (nj * nk * nk));
+    }
+}

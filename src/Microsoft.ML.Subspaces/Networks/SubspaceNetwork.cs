@@ -74,11 +74,7 @@ public abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
     {
         if (j == k) throw new ArgumentException("The regularizer needs two different points.");
         var (d, nj, nk) = RegularizerSums(j, k);
-        return new CosineRegularizerTerms(j, k,
-            Value: beta * d * d / (nj * nk),
-            Cross: beta * 2 * d / (nj * nk),
-            SelfJ: -beta * 2 * d * d / (nj * nj * nk),
-            SelfK: -beta * 2 * d * d / (nj * nk * nk));
+        return CosineRegularizerTerms.Create(j, k, beta, d, nj, nk);
     }
 
     /// <summary>

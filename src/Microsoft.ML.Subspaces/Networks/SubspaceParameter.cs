@@ -31,7 +31,11 @@ public sealed class SubspaceParameter
     public int PointCount => (int)Points.shape[0];
 
     /// <summary>The mixed weight of the current batch (a leaf that collects the gradient), or null outside training.</summary>
-    public Tensor? Mixed { get; private set; }
+    public Tensor? Mixed => _mixed;
+
+    // Kept from batch to batch (outside every dispose scope) until ClearMixing: a view of the point for k = 1, an
+    // owned buffer otherwise, which the optimizer's fused step overwrites with the next batch's mix.
+    private Tensor? _mixed;
 
     /// <summary>The coefficients <see cref="Mixed"/> was built with.</summary>
     public double[]? Coefficients { get; private set; }
@@ -49,13 +53,37 @@ public sealed class SubspaceParameter
     {
         if (coefficients.Length != PointCount)
             throw new ArgumentException($"Expected {PointCount} coefficients; got {coefficients.Length}.", nameof(coefficients));
-        Tensor mixed;
-        using (no_grad())
+        var mixed = MixedBuffer();
+        if (PointCount > 1)
         {
-            // One point: a view of its storage (no copy); the optimizer's in-place update shows through.
-            mixed = PointCount == 1 ? Points.detach()[0] : MixPoints(Points, coefficients);
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            mixed.copy_(MixPoints(Points, coefficients));
         }
-        Mixed = mixed.requires_grad_(true);
+        MixedAhead(coefficients);
+    }
+
+    /// <summary>
+    /// The tensor <see cref="Mixed"/> is (created on first use): a view of the single point for k = 1, whose
+    /// in-place updates show through; otherwise a buffer of one point's shape that <see cref="Mix"/> or the
+    /// optimizer fills.
+    /// </summary>
+    internal Tensor MixedBuffer()
+    {
+        if (_mixed is not null) return _mixed;
+        using var _ = no_grad();
+        using var detached = Points.detach();
+        var buffer = PointCount == 1 ? detached[0] : empty(Points.shape[1..], Points.dtype, Points.device);
+        _mixed = buffer.requires_grad_(true).DetachFromDisposeScope();
+        return _mixed;
+    }
+
+    /// <summary>Declares <see cref="MixedBuffer"/> filled with the mix at <paramref name="coefficients"/>, and forgets the last batch's gradient.</summary>
+    internal void MixedAhead(double[] coefficients)
+    {
+        var mixed = MixedBuffer();
+        using (var grad = mixed.grad)
+            if (grad is not null) mixed.grad = null;
         Coefficients = coefficients;
     }
 
@@ -110,7 +138,8 @@ public sealed class SubspaceParameter
     /// <summary>Forgets the current batch's mixed weight (after training, or before materializing).</summary>
     public void ClearMixing()
     {
-        Mixed = null;
+        _mixed?.Dispose();
+        _mixed = null;
         Coefficients = null;
     }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.ML.Subspaces.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,16 +10,23 @@ namespace Microsoft.ML.Subspaces.Training;
 /// SGD with momentum and L2 weight decay on every point of every subspace parameter: the update of
 /// <c>torch.optim.SGD</c> (dampening 0, no Nesterov), <c>d = g + wd * w; b = m * b + d; w -= lr * b</c>.
 /// <para>
-/// <see cref="Step"/> reads the gradient of each parameter's mixed weight and forms every point's gradient
+/// <see cref="Step(CosineRegularizerTerms?)"/> reads the gradient of each parameter's mixed weight and forms every point's gradient
 /// <c>g_i = c_i * dL/dMixed</c> (plus the cos^2 regularizer's terms) inside the momentum update, so a subspace
 /// costs few more passes over memory than a standard network: no per-point gradient tensors are written.
-/// <see cref="StepFromPointGradients"/> does the same update from explicit <c>Points.grad</c>.
+/// On CPU the whole update of a parameter is one pass of <see cref="FusedSgdKernel"/>, which can also write the
+/// next batch's mixed weights and the sums of the new weights that the next cos^2 term needs; elsewhere (CUDA)
+/// it is a handful of tensor operations. <see cref="StepFromPointGradients"/> does the same update from explicit
+/// <c>Points.grad</c>.
 /// </para>
 /// </summary>
 public sealed class SubspaceSgd : IDisposable
 {
     private readonly SubspaceParameter[] _parameters;
+    private readonly int[] _layerOf;
     private readonly Tensor[] _momentum;
+    private readonly int _layerCount;
+    private readonly bool _kernelEligible;
+    private PairSums? _sums;
 
     /// <summary>
     /// Creates the optimizer for every subspace parameter of <paramref name="network"/>. With
@@ -26,6 +35,9 @@ public sealed class SubspaceSgd : IDisposable
     public SubspaceSgd(SubspaceNetwork network, double momentum, double weightDecay, IReadOnlyList<int>? trainablePoints = null)
     {
         _parameters = network.SubspaceParameters.ToArray();
+        _layerOf = network.SubspaceLayers.SelectMany((layer, l) => layer.Parameters.Select(_ => l)).ToArray();
+        _layerCount = network.SubspaceLayers.Count;
+        PointCount = network.PointCount;
         Momentum = momentum;
         WeightDecay = weightDecay;
         if (trainablePoints is not null)
@@ -38,7 +50,11 @@ public sealed class SubspaceSgd : IDisposable
         }
         using var _ = no_grad();
         _momentum = _parameters.Select(p => zeros_like(p.Points).DetachFromDisposeScope()).ToArray();
+        _kernelEligible = _parameters.All(p => p.Points.device_type == DeviceType.CPU && p.Points.dtype == ScalarType.Float32 && p.Points.is_contiguous());
     }
+
+    /// <summary>Number of points k of the network.</summary>
+    public int PointCount { get; }
 
     /// <summary>Momentum factor.</summary>
     public double Momentum { get; }
@@ -51,10 +67,141 @@ public sealed class SubspaceSgd : IDisposable
     public ISet<int> FrozenPoints { get; } = new HashSet<int>();
 
     /// <summary>
+    /// Whether CPU steps run <see cref="FusedSgdKernel"/> (true by default; false forces the tensor-operation path
+    /// that CUDA uses, so that tests can compare the two).
+    /// </summary>
+    internal bool UseKernel { get; set; } = true;
+
+    /// <summary>Whether the kernel spreads a parameter's blocks over the thread pool (the result is the same either way).</summary>
+    internal bool ParallelKernel { get; set; } = true;
+
+    /// <summary>
+    /// <c>beta * cos^2(w_j, w_k)</c> at the weights the last step left, from the sums that step accumulated while it
+    /// wrote them (no extra pass over the weights); null when it did not sum that pair (the first step, a step on
+    /// CUDA, no pair asked for). Valid until something other than this optimizer changes the weights.
+    /// </summary>
+    public CosineRegularizerTerms? CosineRegularizer(int j, int k, double beta)
+    {
+        if (_sums is not { } s) return null;
+        if (s.A == j && s.B == k) return CosineRegularizerTerms.Create(j, k, beta, s.Values[1], s.Values[0], s.Values[2]);
+        if (s.A == k && s.B == j) return CosineRegularizerTerms.Create(j, k, beta, s.Values[1], s.Values[2], s.Values[0]);
+        return null;
+    }
+
+    /// <summary>
     /// One update from the mixed weights' gradients (after <c>loss.backward()</c>), with the gradient of the
     /// cos^2 regularizer folded in when <paramref name="regularizer"/> is given.
     /// </summary>
-    public void Step(CosineRegularizerTerms? regularizer = null)
+    public void Step(CosineRegularizerTerms? regularizer = null) => Step(regularizer, null);
+
+    /// <summary>
+    /// One update as <see cref="Step(CosineRegularizerTerms?)"/>, preparing the next batch in the same pass:
+    /// when <paramref name="nextCoefficients"/> (one coefficient vector per subspace layer) is given, every parameter's
+    /// <see cref="SubspaceParameter.Mixed"/> holds the new weights mixed at them; when <paramref name="nextPair"/> is
+    /// given, <see cref="CosineRegularizer"/> for that pair needs no pass over the weights.
+    /// </summary>
+    public void Step(CosineRegularizerTerms? regularizer, IReadOnlyList<double[]>? nextCoefficients, (int J, int K)? nextPair = null)
+    {
+        _sums = null;
+        if (nextCoefficients is not null && nextCoefficients.Count != _layerCount)
+            throw new ArgumentException($"Expected {_layerCount} coefficient vectors, one per subspace layer; got {nextCoefficients.Count}.", nameof(nextCoefficients));
+        if (nextPair is { } pair && (pair.J == pair.K || pair.J < 0 || pair.K < 0 || pair.J >= PointCount || pair.K >= PointCount))
+            throw new ArgumentOutOfRangeException(nameof(nextPair), pair, $"The pair must be two different points in [0, {PointCount}).");
+        if (UseKernel && _kernelEligible)
+        {
+            KernelStep(regularizer, nextCoefficients, nextPair);
+            return;
+        }
+        TensorStep(regularizer);
+        if (nextCoefficients is not null)
+            for (int p = 0; p < _parameters.Length; p++) _parameters[p].Mix(nextCoefficients[_layerOf[p]]);
+    }
+
+    private unsafe void KernelStep(CosineRegularizerTerms? regularizer, IReadOnlyList<double[]>? nextCoefficients, (int J, int K)? nextPair)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        int k = PointCount;
+        var sums = nextPair is not null ? new double[3] : null;
+        var frozen = Enumerable.Range(0, k).Select(FrozenPoints.Contains).ToArray();
+        for (int p = 0; p < _parameters.Length; p++)
+        {
+            var parameter = _parameters[p];
+            var next = nextCoefficients?[_layerOf[p]];
+            if (next is not null && next.Length != k)
+                throw new ArgumentException($"Expected {k} coefficients for layer {_layerOf[p]}; got {next.Length}.", nameof(nextCoefficients));
+            var g = parameter.Mixed?.grad;
+            var c = parameter.Coefficients;
+            if (g is null || c is null)
+            {
+                // Not part of this batch's graph: no update; the next batch still needs its mix, the pair its sums.
+                if (next is not null) parameter.Mix(next);
+                if (sums is not null && parameter.Regularized) AddSums(parameter, nextPair!.Value, sums);
+                continue;
+            }
+            if (!g.is_contiguous()) g = g.contiguous();
+            var reg = parameter.Regularized ? regularizer : null;
+            var job = new FusedSgdKernel.Job
+            {
+                Gradient = Pointer(g),
+                Points = Pointer(parameter.Points),
+                Momentum = Pointer(_momentum[p]),
+                Length = g.numel(),
+                PointCount = k,
+                GradientScale = c.Select(v => (float)v).ToArray(),
+                Decay = Decay(k, reg),
+                Frozen = frozen,
+            };
+            if (reg is not null && Math.Abs(reg.Cross) >= NegligibleCoefficient)
+            {
+                job.CrossA = reg.J;
+                job.CrossB = reg.K;
+                job.Cross = (float)reg.Cross;
+            }
+            if (sums is not null && parameter.Regularized) (job.SumsA, job.SumsB) = nextPair!.Value;
+            if (next is not null && k > 1)
+            {
+                job.NextMixed = Pointer(parameter.MixedBuffer());
+                job.NextCoefficients = next.Select(v => (float)v).ToArray();
+            }
+            FusedSgdKernel.Run(job, (float)Momentum, (float)LearningRate, sums ?? Array.Empty<double>(), ParallelKernel);
+            if (next is not null) parameter.MixedAhead(next);
+        }
+        if (sums is not null) _sums = new PairSums(nextPair!.Value.J, nextPair.Value.K, sums);
+    }
+
+    /// <summary>Each point's own-weight coefficient: weight decay plus the cos^2 gradient's own-point term when not negligible (see <see cref="AddScaled"/>).</summary>
+    private float[] Decay(int k, CosineRegularizerTerms? reg)
+    {
+        var decay = new double[k];
+        Array.Fill(decay, WeightDecay);
+        if (reg is not null)
+        {
+            if (Math.Abs(reg.SelfJ) >= NegligibleCoefficient) decay[reg.J] += reg.SelfJ;
+            if (Math.Abs(reg.SelfK) >= NegligibleCoefficient) decay[reg.K] += reg.SelfK;
+        }
+        return decay.Select(v => (float)v).ToArray();
+    }
+
+    /// <summary>Adds <c>|w_a|^2, w_a . w_b, |w_b|^2</c> of one parameter with tensor operations (a parameter the step skipped).</summary>
+    private static void AddSums(SubspaceParameter parameter, (int A, int B) pair, double[] sums)
+    {
+        using var scope = NewDisposeScope();
+        var w = parameter.Points.reshape(parameter.PointCount, -1).to_type(ScalarType.Float64);
+        var a = w[pair.A];
+        var b = w[pair.B];
+        sums[0] += a.dot(a).item<double>();
+        sums[1] += a.dot(b).item<double>();
+        sums[2] += b.dot(b).item<double>();
+    }
+
+    /// <summary>The sums the last kernel step accumulated for the pair (A, B): <c>|w_A|^2, w_A . w_B, |w_B|^2</c>.</summary>
+    private sealed record PairSums(int A, int B, double[] Values);
+
+    /// <summary>The data of a contiguous float32 CPU tensor (libtorch memory: nothing to pin).</summary>
+    private static unsafe float* Pointer(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    private void TensorStep(CosineRegularizerTerms? regularizer)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();

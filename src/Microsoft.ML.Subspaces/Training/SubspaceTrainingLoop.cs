@@ -120,7 +120,12 @@ public sealed class SubspaceTrainingLoop
         network.train();
         var clock = Stopwatch.StartNew();
         long step = 0;
-        var perLayer = new double[layerCount][];
+        // Each batch draws its point, then its regularizer pair. The step of batch t already knows batch t + 1's
+        // (drawn in the same order), so it mixes the new weights at that point and sums that pair in the same pass.
+        // pendingMixed: whether the network already holds the pending mix.
+        double[][]? pending = null;
+        (int J, int K)? pendingPair = null;
+        bool pendingMixed = false;
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
@@ -140,13 +145,13 @@ public sealed class SubspaceTrainingLoop
                 if (Augmentation is { IsActive: true }) x = Augmentation.Apply(x, generator);
                 var y = train.Labels.index_select(0, index);
 
-                // Sample the point: one for the whole network, or one per layer.
-                if (_settings.LayerWise)
+                // The point: one for the whole network, or one per layer.
+                if (pending is null)
                 {
-                    for (int l = 0; l < layerCount; l++) perLayer[l] = SampleCoefficients(random);
-                    network.Mix(perLayer);
+                    pending = SamplePoint(random, layerCount);
+                    pendingPair = regularize ? SamplePair(random, k) : null;
                 }
-                else network.Mix(SampleCoefficients(random));
+                if (!pendingMixed) network.Mix(pending);
 
                 var logits = network.forward(x);
                 Tensor loss;
@@ -162,15 +167,16 @@ public sealed class SubspaceTrainingLoop
                 double batchLoss = loss.item<float>();
                 if (decayMixed) batchLoss += AddMixedWeightDecay(network, _settings.WeightDecay);
                 CosineRegularizerTerms? terms = null;
-                if (regularize)
+                if (pendingPair is { } pair)
                 {
-                    int j = random.Next(k);
-                    int m = random.Next(k - 1);
-                    if (m >= j) m++;
-                    terms = network.CosineRegularizer(j, m, _settings.Beta);
+                    // From the sums the last step accumulated while it wrote the weights, else three dot products.
+                    terms = optimizer.CosineRegularizer(pair.J, pair.K, _settings.Beta) ?? network.CosineRegularizer(pair.J, pair.K, _settings.Beta);
                     batchLoss += terms.Value;
                 }
-                optimizer.Step(terms);
+                pending = SamplePoint(random, layerCount);
+                pendingPair = regularize ? SamplePair(random, k) : null;
+                optimizer.Step(terms, pending, pendingPair);
+                pendingMixed = true;
                 if (!double.IsFinite(batchLoss))
                     throw new InvalidOperationException(
                         $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");
@@ -179,6 +185,7 @@ public sealed class SubspaceTrainingLoop
                 AfterStep?.Invoke(step + 1);
             }
             network.ClearMixing();
+            pendingMixed = false;
             double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center, BatchNormSample ?? train.Features);
             network.train();
             var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
@@ -213,6 +220,23 @@ public sealed class SubspaceTrainingLoop
 
     /// <summary>Coefficients of a freshly sampled point (sampled positions are on the shape: no validation needed).</summary>
     private double[] SampleCoefficients(Random random) => _shape.CoefficientsUnchecked(_shape.Sample(random));
+
+    /// <summary>A random pair of different points for the cos^2 term.</summary>
+    private static (int J, int K) SamplePair(Random random, int k)
+    {
+        int j = random.Next(k);
+        int m = random.Next(k - 1);
+        if (m >= j) m++;
+        return (j, m);
+    }
+
+    /// <summary>One batch's point: the same coefficients for every layer, or (layer-wise) one draw per layer.</summary>
+    private double[][] SamplePoint(Random random, int layerCount)
+    {
+        if (_settings.LayerWise) return Enumerable.Range(0, layerCount).Select(_ => SampleCoefficients(random)).ToArray();
+        var c = SampleCoefficients(random);
+        return Enumerable.Repeat(c, layerCount).ToArray();
+    }
 
     /// <summary>Accuracy of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
     private double Accuracy(SubspaceNetwork network, TensorDataset data, double[] position, Tensor batchNormSample)
