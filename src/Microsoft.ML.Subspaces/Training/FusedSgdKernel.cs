@@ -91,7 +91,12 @@ internal static unsafe class FusedSgdKernel
     {
         long start = block * BlockLength;
         long end = Math.Min(job.Length, start + BlockLength);
-        if (Vector256.IsHardwareAccelerated && !job.AnyFrozen)
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            AnyPoints(job, start, end, momentum, learningRate, partial, block);
+            return;
+        }
+        if (!job.AnyFrozen)
         {
             switch (job.PointCount)
             {
@@ -100,7 +105,7 @@ internal static unsafe class FusedSgdKernel
                 case 3: ThreePoints(job, start, end, momentum, learningRate, partial, block); return;
             }
         }
-        AnyPoints(job, start, end, momentum, learningRate, partial, block);
+        ManyPoints(job, start, end, momentum, learningRate, partial, block);
     }
 
     /// <summary>k = 1 (standard training): SGD with momentum and weight decay.</summary>
@@ -145,6 +150,7 @@ internal static unsafe class FusedSgdKernel
         var step = Vector256.Create(-learningRate);
         bool sums = job.HasSums;
         bool swap = job.SumsA == 1; // sums are reported in the job's (a, b) order
+        bool streamMix = IsStreamable(mixed);
         var sums3 = new Sums3();
         long e = start;
         for (; e + 8 <= end; e += 8)
@@ -160,7 +166,7 @@ internal static unsafe class FusedSgdKernel
             x1 = Vector256.FusedMultiplyAdd(step, v1, x1);
             x0.Store(w0 + e);
             x1.Store(w1 + e);
-            if (mixed != null) Vector256.FusedMultiplyAdd(n1, x1, n0 * x0).Store(mixed + e);
+            if (mixed != null) StoreMix(Vector256.FusedMultiplyAdd(n1, x1, n0 * x0), mixed + e, streamMix);
             if (sums)
             {
                 if (swap) sums3.Add(x1, x0);
@@ -203,6 +209,7 @@ internal static unsafe class FusedSgdKernel
         int crossPair = job.HasCross ? PairCode(job.CrossA, job.CrossB) : 0;
         int sumPair = job.HasSums ? PairCode(job.SumsA, job.SumsB) : 0;
         bool sumsSwapped = job.HasSums && job.SumsA > job.SumsB;
+        bool streamMix = IsStreamable(mixed);
         var n0 = Vector256.Create(mixed != null ? job.NextCoefficients[0] : 0f);
         var n1 = Vector256.Create(mixed != null ? job.NextCoefficients[1] : 0f);
         var n2 = Vector256.Create(mixed != null ? job.NextCoefficients[2] : 0f);
@@ -237,7 +244,7 @@ internal static unsafe class FusedSgdKernel
             x0.Store(w0 + e);
             x1.Store(w1 + e);
             x2.Store(w2 + e);
-            if (mixed != null) Vector256.FusedMultiplyAdd(n2, x2, Vector256.FusedMultiplyAdd(n1, x1, n0 * x0)).Store(mixed + e);
+            if (mixed != null) StoreMix(Vector256.FusedMultiplyAdd(n2, x2, Vector256.FusedMultiplyAdd(n1, x1, n0 * x0)), mixed + e, streamMix);
             switch (sumPair)
             {
                 case 1: if (sumsSwapped) sums3.Add(x1, x0); else sums3.Add(x0, x1); break;
@@ -249,6 +256,98 @@ internal static unsafe class FusedSgdKernel
         if (sumPair != 0) sums3.Store(partial, block);
     }
 
+    /// <summary>Elements per L1-resident slice of <see cref="ManyPoints"/>.</summary>
+    private const int SliceLength = 512;
+
+    /// <summary>
+    /// Any k, frozen points: each slice of <see cref="SliceLength"/> elements (small enough to stay in L1) in simple
+    /// vector passes: every velocity from the old weights, then the weights, the mix and the sums. Only the first
+    /// pass over a slice reaches memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ManyPoints(Job job, long start, long end, float momentum, float learningRate, double[] partial, long block)
+    {
+        int k = job.PointCount;
+        long n = job.Length;
+        var sums3 = new Sums3();
+        long vectorEnd = start + (end - start) / 8 * 8;
+        for (long s = start; s < vectorEnd; s += SliceLength)
+        {
+            int length = (int)Math.Min(SliceLength, vectorEnd - s);
+            float* g = job.Gradient + s;
+            for (int p = 0; p < k; p++)
+            {
+                if (job.Frozen[p]) continue;
+                float* b = job.Momentum + p * n + s;
+                float* w = job.Points + p * n + s;
+                // b = m * b + c_p * g + decay_p * w_p (+ cross * w_partner), from the old weights.
+                Velocity(b, g, w, length, momentum, job.GradientScale[p], job.Decay[p]);
+                int partner = !job.HasCross ? -1 : p == job.CrossA ? job.CrossB : p == job.CrossB ? job.CrossA : -1;
+                if (partner >= 0) AddScaled(b, job.Points + partner * n + s, length, job.Cross);
+            }
+            for (int p = 0; p < k; p++)
+                if (!job.Frozen[p]) AddScaled(job.Points + p * n + s, job.Momentum + p * n + s, length, -learningRate);
+            if (job.NextMixed != null)
+            {
+                float* mixed = job.NextMixed + s;
+                Scale(mixed, job.Points + s, length, job.NextCoefficients[0]);
+                for (int p = 1; p < k; p++) AddScaled(mixed, job.Points + p * n + s, length, job.NextCoefficients[p]);
+            }
+            if (job.HasSums)
+            {
+                float* a = job.Points + job.SumsA * n + s, b = job.Points + job.SumsB * n + s;
+                for (int i = 0; i < length; i += 8) sums3.Add(Vector256.Load(a + i), Vector256.Load(b + i));
+            }
+        }
+        if (vectorEnd < end) AnyPoints(job, vectorEnd, end, momentum, learningRate, null, block, ref sums3);
+        if (job.HasSums) sums3.Store(partial, block);
+    }
+
+    /// <summary><c>b = m * b + c * g + decay * w</c> over <paramref name="length"/> (a multiple of 8) elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Velocity(float* b, float* g, float* w, int length, float momentum, float c, float decay)
+    {
+        var vm = Vector256.Create(momentum);
+        var vc = Vector256.Create(c);
+        var vd = Vector256.Create(decay);
+        for (int i = 0; i < length; i += 8)
+            Vector256.FusedMultiplyAdd(vm, Vector256.Load(b + i), Vector256.FusedMultiplyAdd(vd, Vector256.Load(w + i), vc * Vector256.Load(g + i))).Store(b + i);
+    }
+
+    /// <summary><c>y += c * x</c> over <paramref name="length"/> (a multiple of 8) elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddScaled(float* y, float* x, int length, float c)
+    {
+        var vc = Vector256.Create(c);
+        for (int i = 0; i < length; i += 8)
+            Vector256.FusedMultiplyAdd(vc, Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);
+    }
+
+    /// <summary><c>y = c * x</c> over <paramref name="length"/> (a multiple of 8) elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scale(float* y, float* x, int length, float c)
+    {
+        var vc = Vector256.Create(c);
+        for (int i = 0; i < length; i += 8)
+            (vc * Vector256.Load(x + i)).Store(y + i);
+    }
+
+    /// <summary>
+    /// The mix is written with non-temporal stores: it is only read by the next forward pass, and streaming it past the
+    /// caches neither reads its old contents first nor evicts the points and momentum the step is working through
+    /// (measured: a line's epoch 1.13-1.14x a standard one's with ordinary stores, 1.03-1.05x streamed). Such stores
+    /// need 32-byte alignment, which libtorch's 64-byte-aligned buffers and the blocks' offsets (multiples of 8
+    /// floats) give; an unaligned buffer falls back to ordinary stores.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreMix(Vector256<float> value, float* target, bool stream)
+    {
+        if (stream) value.StoreAlignedNonTemporal(target);
+        else value.Store(target);
+    }
+
+    private static bool IsStreamable(float* mixed) => mixed != null && ((nint)mixed & 31) == 0;
+
     private static int PairCode(int a, int b) => (Math.Min(a, b), Math.Max(a, b)) switch
     {
         (0, 1) => 1,
@@ -256,7 +355,7 @@ internal static unsafe class FusedSgdKernel
         _ => 3,
     };
 
-    /// <summary>Any k, any frozen points, and the tails of the vector loops: one element at a time.</summary>
+    /// <summary>Hardware without 256-bit vectors, and the tails of the vector loops: one element at a time.</summary>
     private static void AnyPoints(Job job, long start, long end, float momentum, float learningRate, double[] partial, long block)
     {
         var sums3 = new Sums3();
