@@ -49,10 +49,17 @@ public abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
         foreach (var p in SubspaceParameters) p.GatherGradient();
     }
 
-    /// <summary>Forgets the per-batch mixed weights (training is over, or a point is about to be materialized).</summary>
+    /// <summary>Forgets the per-batch mixed weights and frees their buffers (training is over, or a point is about to be materialized).</summary>
     public void ClearMixing()
     {
         foreach (var p in SubspaceParameters) p.ClearMixing();
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) ClearMixing(); // the mixed buffers live outside every dispose scope
+        base.Dispose(disposing);
     }
 
     /// <summary>

@@ -1,8 +1,6 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.Subspaces.Data;
 using Microsoft.ML.Subspaces.Networks;
-using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Training;
 using Microsoft.ML.Subspaces.Transformers;
@@ -25,7 +23,7 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         _context = context ?? throw new ArgumentNullException(nameof(context));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         Shape = shape;
-        Settings(seed: 0).Validate(); // fail at construction on bad hyper-parameters
+        TrainingRun.Settings(options, seed: 0).Validate(); // fail at construction on bad hyper-parameters
         ValidateArchitecture(options.HiddenLayers);
         ValidateImageOptions(options);
     }
@@ -39,68 +37,31 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
     /// <summary>Trains on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after every epoch.</summary>
     public SubspaceTransformer Fit(IDataView trainData, IDataView? validationData)
     {
-        ArgumentNullException.ThrowIfNull(trainData);
-        var host = ((IHostEnvironment)_context).Register("Subspaces." + Shape.Name);
-        int seed = _options.Seed ?? host.Rand.Next();
-        using var channel = host.Start("Training");
+        using var run = TrainingRun.Start(_context, Shape.Name, _options, trainData, validationData);
+        var spec = BuildSpec(trainData.Schema, (int)run.Train.FeatureSize, run.Train.ClassCount);
+        run.Info($"Training a {Shape.Name} of {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
 
-        var device = TorchDeviceResolver.Resolve(_options.Device, _context.GpuDeviceId, _context.FallbackToCpu, msg => channel.Warning(MessageSensitivity.None, msg));
-        if (_options.NumberOfThreads is int threads)
-        {
-            if (threads < 1) throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.NumberOfThreads), threads, "NumberOfThreads must be at least 1.");
-            set_num_threads(threads);
-        }
-
-        var labelColumn = trainData.Schema.GetColumnOrNull(_options.LabelColumnName);
-        var read = DataViewTensorReader.Read(trainData, _options.FeatureColumnName, _options.LabelColumnName, _options.ExampleWeightColumnName);
-        using var train = read.Data;
-        if (read.SkippedMissingLabels > 0)
-            channel.Warning(MessageSensitivity.None, $"Skipped {read.SkippedMissingLabels} training rows whose label '{_options.LabelColumnName}' is missing (key 0).");
-        TensorDataset? validation = null;
-        if (validationData is not null)
-        {
-            var v = DataViewTensorReader.Read(validationData, _options.FeatureColumnName, _options.LabelColumnName, null, "validation");
-            if (v.Data.ClassCount != train.ClassCount)
-                throw new ArgumentException($"The validation label '{_options.LabelColumnName}' has {v.Data.ClassCount} classes; the training label has {train.ClassCount}.", nameof(validationData));
-            validation = v.Data;
-        }
-
-        var labels = LabelKeyValues.FromColumn(labelColumn!.Value) is { } kv && kv.Count == train.ClassCount ? kv : LabelKeyValues.Ordinal(train.ClassCount);
-        NetworkSpec spec;
-        try { spec = BuildSpec(trainData.Schema, (int)train.FeatureSize, train.ClassCount); }
-        catch
-        {
-            validation?.Dispose();
-            throw;
-        }
-        channel.Info(MessageSensitivity.None, $"Training a {Shape.Name} of {spec.Describe()} on {train.Count} rows, {device}, seed {seed}.");
-
-        // Networks with BatchNorm: training rows kept (and saved) to recompute statistics for each prediction point.
-        var batchNormSample = NetworkFactory.HasBatchNorm(spec) ? SampleRows(train.Features, _options.BatchNormSampleRows, seed) : null;
-        var deviceTrain = train.To(device);
-        var deviceValidation = validation?.To(device);
+        // Networks with BatchNorm: training rows kept (and saved, from CPU memory) to recompute statistics for each prediction point.
+        var batchNormSample = NetworkFactory.HasBatchNorm(spec) ? SampleRows(run.Train.Features, _options.BatchNormSampleRows, run.Seed) : null;
         try
         {
-            var loop = new SubspaceTrainingLoop(Shape, Settings(seed))
+            var loop = new SubspaceTrainingLoop(Shape, TrainingRun.Settings(_options, run.Seed))
             {
                 Progress = _options.Progress,
-                Log = msg => channel.Info(MessageSensitivity.None, msg),
+                Log = run.Info,
                 Augmentation = spec.IsImageNetwork && (_options.RandomCropPadding > 0 || _options.HorizontalFlip)
                     ? new ImageAugmentation(spec.InputShape, _options.RandomCropPadding, _options.HorizontalFlip) : null,
                 BatchNormSample = batchNormSample,
             };
-            var network = loop.Train(spec, deviceTrain, device, deviceValidation, _options.CancellationToken);
+            var network = loop.Train(spec, run.Train, run.Device, run.Validation, _options.CancellationToken);
             var shared = new SharedNetwork(network, batchNormSample, _options.BatchSize);
             batchNormSample = null; // owned by the shared weights now
-            return new SubspaceTransformer(shared, Shape, _options.FeatureColumnName, labels,
+            return new SubspaceTransformer(shared, Shape, _options.FeatureColumnName, run.Labels,
                 new[] { Shape.Center }, "center", loop.History.ToArray());
         }
         finally
         {
             batchNormSample?.Dispose();
-            if (!ReferenceEquals(deviceTrain, train)) deviceTrain.Dispose();
-            if (deviceValidation is not null && !ReferenceEquals(deviceValidation, validation)) deviceValidation.Dispose();
-            validation?.Dispose();
         }
     }
 
@@ -144,20 +105,6 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
             $"{role} column '{name}' not found. Columns present: {string.Join(", ", schema.Select(c => c.Name))}.");
     }
 
-    private TrainingSettings Settings(int seed) => new()
-    {
-        Epochs = _options.Epochs,
-        BatchSize = _options.BatchSize,
-        LearningRate = _options.LearningRate,
-        Momentum = _options.Momentum,
-        WeightDecay = _options.WeightDecay,
-        WarmupEpochs = _options.WarmupEpochs,
-        Beta = _options.BetaValue,
-        LayerWise = _options.LayerWiseValue,
-        LabelSmoothing = _options.LabelSmoothing,
-        Seed = seed,
-    };
-
     /// <summary>The architecture for the options and the features column (image shape from the column's dimensions or ImageShape).</summary>
     private NetworkSpec BuildSpec(DataViewSchema schema, int featureSize, int classCount)
     {
@@ -193,9 +140,10 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         for (long i = 0; i < n; i++) order[i] = i;
         new Random(unchecked(seed * 31 + 17)).Shuffle(order);
         int count = (int)Math.Min(n, limit);
-        using var index = tensor(order.AsSpan(0, count).ToArray());
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return features.index_select(0, index).contiguous().DetachFromDisposeScope();
+        var index = tensor(order.AsSpan(0, count).ToArray()).to(features.device);
+        return features.index_select(0, index).contiguous().cpu().MoveToOuterDisposeScope();
     }
 
     private static void ValidateImageOptions(NeuralNetworkTrainerOptions o)

@@ -102,6 +102,18 @@ public sealed class SubspaceTrainingLoop
 
     private void Fit(SubspaceNetwork network, TensorDataset train, TensorDataset? validation, Generator generator, CancellationToken token)
     {
+        try
+        {
+            FitEpochs(network, train, validation, generator, token);
+        }
+        finally
+        {
+            network.ClearMixing(); // also when cancelled or diverged: the mixed buffers live outside every dispose scope
+        }
+    }
+
+    private void FitEpochs(SubspaceNetwork network, TensorDataset train, TensorDataset? validation, Generator generator, CancellationToken token)
+    {
         _history.Clear();
         var device = network.Device;
         long n = train.Count;
