@@ -176,25 +176,15 @@ public static class ImagesSample
         // The epochs above run one model after the other, so a process that starts on a shared machine in between
         // skews their ratio. Paired timing: one-epoch fits of both on the same 1,024 rows, back to back, five rounds
         // (alternating which goes first); the median of the per-round ratios is robust to load that drifts.
-        const int pairedRounds = 5;
         var subset = ml.Data.TakeRows(train, 1024);
-        var pairs = new List<(double Standard, double Line)>();
-        for (int round = 0; round < pairedRounds; round++)
+        var paired = PairedTiming.Run(isLine =>
         {
-            double OneEpoch(bool isLine)
-            {
-                SubspaceTrainer trainer = isLine
-                    ? ml.Subspaces().Trainers.Line(Configure(new LineTrainerOptions(), epochs: 1))
-                    : ml.Subspaces().Trainers.Standard(Configure(new StandardTrainerOptions(), epochs: 1));
-                using var fitted = trainer.Fit(subset);
-                return fitted.TrainingHistory[0].Seconds;
-            }
-            if (round % 2 == 0) { double st = OneEpoch(false); pairs.Add((st, OneEpoch(true))); }
-            else { double li = OneEpoch(true); pairs.Add((OneEpoch(false), li)); }
-        }
-        double Median(IEnumerable<double> values) { var v = values.Order().ToArray(); return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2; }
-        double pairedStandard = Median(pairs.Select(p => p.Standard)), pairedLine = Median(pairs.Select(p => p.Line));
-        double pairedRatio = Median(pairs.Select(p => p.Line / p.Standard));
+            SubspaceTrainer trainer = isLine
+                ? ml.Subspaces().Trainers.Line(Configure(new LineTrainerOptions(), epochs: 1))
+                : ml.Subspaces().Trainers.Standard(Configure(new StandardTrainerOptions(), epochs: 1));
+            using var fitted = trainer.Fit(subset);
+            return fitted.TrainingHistory[0].Seconds;
+        });
 
         var evaluation = Stopwatch.StartNew();
         var rows = new List<(string Name, SubspaceMetrics Metrics, string Time)>();
@@ -212,9 +202,7 @@ public static class ImagesSample
                           (layerWiseTime is null ? "" : $"; layer-wise line / standard: {layerWiseTime.Seconds / standardTime.Seconds:F2}x") +
                           $". Seconds per epoch: standard {standardTime}, line {lineTime}" + (layerWiseTime is null ? "" : $", layer-wise {layerWiseTime}") +
                           $" ({EpochTime.Description(options.Epochs)}).");
-        Console.WriteLine($"paired timing (one-epoch fits on {Math.Min(1024, trainRows.Count)} rows, back to back, {pairedRounds} rounds): median seconds per epoch " +
-                          $"standard {pairedStandard:F2}, line {pairedLine:F2}; median line / standard ratio {pairedRatio:F2}x " +
-                          $"(rounds: {string.Join(", ", pairs.Select(p => (p.Line / p.Standard).ToString("F2", CultureInfo.InvariantCulture)))}).");
+        Console.WriteLine(paired.Describe($"one-epoch fits on {Math.Min(1024, trainRows.Count)} rows", decimals: 2) + ".");
         Console.WriteLine($"evaluation (BatchNorm recomputed at each point, test set scored): {evaluation.Elapsed.TotalSeconds:F0}s; total {clock.Elapsed.TotalSeconds:F0}s.");
         standard.Dispose();
         line.Dispose();
