@@ -23,7 +23,7 @@ internal static class QuickBenchmark
 
     public static int Run(string[] args)
     {
-        int epochs = ArgValue(args, "--epochs", 4);
+        int epochs = ArgValue(args, "--epochs", 6);
         bool compareTorch = args.Contains("--torch");
         var data = new BenchmarkData();
         Console.WriteLine($"Quick benchmark: {Environment.ProcessorCount} cores, torch threads {get_num_threads()}, " +
