@@ -1,0 +1,32 @@
+using System.Runtime.InteropServices;
+using Microsoft.ML.Subspaces.Runtime;
+
+namespace Microsoft.ML.Subspaces.Tests;
+
+/// <summary>
+/// The library shortens libgomp's spin (GOMP_SPINCOUNT) in the C library's environment, the one libgomp reads, and
+/// leaves a value the user set alone.
+/// </summary>
+public class OpenMpSpinTuningTests
+{
+    [DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr NativeGetEnv(string name);
+
+    private static string? Native(string name) => Marshal.PtrToStringAnsi(NativeGetEnv(name));
+
+    [Fact]
+    public void SpinCountIsSetInTheNativeEnvironmentUnlessTheUserChoseOne()
+    {
+        OpenMpSpinTuning.Apply(); // idempotent: the module initializer has run already
+        bool userChose = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null
+                         || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null
+                         || Environment.GetEnvironmentVariable("SUBSPACES_KEEP_OPENMP_SPIN") == "1";
+        if (userChose)
+            Assert.Equal(Environment.GetEnvironmentVariable("GOMP_SPINCOUNT"), Native("GOMP_SPINCOUNT"));
+        else
+        {
+            Assert.True(OpenMpSpinTuning.Applied);
+            Assert.Equal(OpenMpSpinTuning.SpinCount, Native("GOMP_SPINCOUNT"));
+        }
+    }
+}
