@@ -10,8 +10,9 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// quadratic Bezier curve or a polygonal chain whose ends are the two networks, fixed, and whose bend starts at
 /// their midpoint (the curve starts as the straight segment). Every batch samples a ~ U(0, 1) and trains the bend
 /// through the network w(a). The result is a <see cref="SubspaceTransformer"/> of three points (start, bend, end):
-/// at a = 0 and a = 1 it predicts exactly as the two models; <c>WithPoint</c>, <c>WithEnsemble</c> and path
-/// evaluation work on it.
+/// at a = 0 and a = 1 it predicts exactly as the two models (with BatchNorm, statistics are recomputed for every
+/// point over <c>BatchNormSampleRows</c> training rows, as the two models' own are, so the ends agree up to the
+/// batching of that recomputation); <c>WithPoint</c>, <c>WithEnsemble</c> and path evaluation work on it.
 /// </summary>
 public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
 {
@@ -64,22 +65,30 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
             a.Dispose();
             b.Dispose();
         }
+        // With BatchNorm, every point of the curve gets statistics recomputed for its weights (as the reference
+        // implementation's update_bn does for each t); the stacked network carries only the start model's.
+        var batchNormSample = curve.HasBatchNorm ? run.BatchNormSample(_options.BatchNormSampleRows) : null;
         try
         {
-            run.Info($"Fitting a {Shape.Name} between two {curve.Spec.Describe()} networks on {run.Train.Count} rows, {run.Device}, seed {run.Seed}; ends fixed, bend trained.");
+            run.Info($"Fitting a {Shape.Name} between two {curve.Spec.Describe()} networks on {run.Train.Count} rows, {run.Device}, seed {run.Seed}; ends fixed, bend trained." +
+                     (batchNormSample is null ? "" : $" BatchNorm statistics recomputed at each point over {batchNormSample.shape[0]} rows."));
             var loop = new SubspaceTrainingLoop(Shape, Settings(run.Seed))
             {
                 Progress = _options.Progress,
                 Log = run.Info,
                 Schedule = new HoldThenLinearDecaySchedule(_options.LearningRate, _options.LearningRate * _options.FinalLearningRateFraction),
+                BatchNormSample = batchNormSample,
             };
             loop.Train(curve, run.Train, run.Validation, _options.CancellationToken);
             curve.ClearMixing();
-            return new SubspaceTransformer(new SharedNetwork(curve), Shape, run.FeatureColumnName, run.Labels,
+            var shared = new SharedNetwork(curve, batchNormSample, _options.BatchSize);
+            batchNormSample = null; // owned by the shared weights now
+            return new SubspaceTransformer(shared, Shape, run.FeatureColumnName, run.Labels,
                 new[] { Shape.Center }, "center", loop.History.ToArray());
         }
         catch
         {
+            batchNormSample?.Dispose();
             curve.Dispose();
             throw;
         }

@@ -42,7 +42,7 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         run.Info($"Training a {Shape.Name} of {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
 
         // Networks with BatchNorm: training rows kept (and saved, from CPU memory) to recompute statistics for each prediction point.
-        var batchNormSample = NetworkFactory.HasBatchNorm(spec) ? SampleRows(run.Train.Features, _options.BatchNormSampleRows, run.Seed) : null;
+        var batchNormSample = NetworkFactory.HasBatchNorm(spec) ? run.BatchNormSample(_options.BatchNormSampleRows) : null;
         try
         {
             var loop = new SubspaceTrainingLoop(Shape, TrainingRun.Settings(_options, run.Seed))
@@ -130,20 +130,6 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
             ChannelMean = _options.ChannelMean is null ? Array.Empty<double>() : Array.ConvertAll(_options.ChannelMean, v => (double)v),
             ChannelStd = _options.ChannelStd is null ? Array.Empty<double>() : Array.ConvertAll(_options.ChannelStd, v => (double)v),
         };
-    }
-
-    /// <summary>Up to <paramref name="limit"/> rows in a random order (seeded): batches of the recomputation must not follow a sorted data set.</summary>
-    private static Tensor SampleRows(Tensor features, int limit, int seed)
-    {
-        long n = features.shape[0];
-        var order = new long[n];
-        for (long i = 0; i < n; i++) order[i] = i;
-        new Random(unchecked(seed * 31 + 17)).Shuffle(order);
-        int count = (int)Math.Min(n, limit);
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var index = tensor(order.AsSpan(0, count).ToArray()).to(features.device);
-        return features.index_select(0, index).contiguous().cpu().MoveToOuterDisposeScope();
     }
 
     private static void ValidateImageOptions(NeuralNetworkTrainerOptions o)

@@ -116,6 +116,24 @@ internal sealed class TrainingRun : IDisposable
         Seed = seed,
     };
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> training rows in a seeded random order, in CPU memory (saved with the model):
+    /// the rows over which BatchNorm statistics are recomputed for each prediction point. Random, because batches of
+    /// the recomputation must not follow a sorted data set.
+    /// </summary>
+    public Tensor BatchNormSample(int limit)
+    {
+        long n = Train.Count;
+        var order = new long[n];
+        for (long i = 0; i < n; i++) order[i] = i;
+        new Random(unchecked(Seed * 31 + 17)).Shuffle(order);
+        int count = (int)Math.Min(n, limit);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var index = tensor(order.AsSpan(0, count).ToArray()).to(Train.Features.device);
+        return Train.Features.index_select(0, index).contiguous().cpu().MoveToOuterDisposeScope();
+    }
+
     /// <summary>Batches in one pass over the training data.</summary>
     public int BatchesPerEpoch(int batchSize) => SubspaceTrainingLoop.BatchesPerEpoch(Train.Count, batchSize);
 
