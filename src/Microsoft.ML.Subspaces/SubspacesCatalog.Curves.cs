@@ -33,7 +33,11 @@ public sealed partial class SubspacesCatalog
         try
         {
             var line = FittedNetworks.Stack(new[] { a, b }, new[] { new[] { 1.0, 0 }, new[] { 0, 1.0 } }, a.Device);
-            return new SubspaceTransformer(new SharedNetwork(line), LineSubspace.Instance, start.FeatureColumnName, start.Labels,
+            // With BatchNorm, every point of the segment gets statistics recomputed over the training rows the start
+            // model kept for the same purpose (the stacked network carries only the start model's statistics).
+            var source = start.Weights.BatchNormSample is not null ? start.Weights : end.Weights;
+            var sample = line.HasBatchNorm ? source.BatchNormSample?.clone().DetachFromDisposeScope() : null;
+            return new SubspaceTransformer(new SharedNetwork(line, sample, source.BatchNormBatchSize), LineSubspace.Instance, start.FeatureColumnName, start.Labels,
                 new[] { LineSubspace.Instance.Center }, "center", Array.Empty<Training.EpochSummary>());
         }
         finally

@@ -33,6 +33,11 @@ public class ConvCurveBatchNormTests
         AssertSamePredictions(end.PredictProbabilities(features), atEnd.PredictProbabilities(features));
         AssertSamePredictions(start.PredictProbabilities(features), atStart.PredictProbabilities(features));
         Assert.Equal(256, curve.Weights.BatchNormSample?.shape[0]); // kept, and saved, with the curve
+
+        // The straight segment between them, which has no training data of its own, uses the start model's rows.
+        using var segment = ml.Subspaces().Segment(start, end);
+        using var segmentEnd = segment.WithPoint(1.0);
+        AssertSamePredictions(end.PredictProbabilities(features), segmentEnd.PredictProbabilities(features));
     }
 
     private static void AssertSamePredictions(float[] expected, float[] actual)
