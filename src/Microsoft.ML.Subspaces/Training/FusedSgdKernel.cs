@@ -252,7 +252,7 @@ internal static unsafe class FusedSgdKernel
                 case 3: if (sumsSwapped) sums3.Add(x2, x1); else sums3.Add(x1, x2); break;
             }
         }
-        if (e < end) AnyPoints(job, e, end, momentum, learningRate, null, block, ref sums3);
+        if (e < end) AnyPoints(job, e, end, momentum, learningRate, ref sums3);
         if (sumPair != 0) sums3.Store(partial, block);
     }
 
@@ -299,7 +299,7 @@ internal static unsafe class FusedSgdKernel
                 for (int i = 0; i < length; i += 8) sums3.Add(Vector256.Load(a + i), Vector256.Load(b + i));
             }
         }
-        if (vectorEnd < end) AnyPoints(job, vectorEnd, end, momentum, learningRate, null, block, ref sums3);
+        if (vectorEnd < end) AnyPoints(job, vectorEnd, end, momentum, learningRate, ref sums3);
         if (job.HasSums) sums3.Store(partial, block);
     }
 
@@ -359,13 +359,13 @@ internal static unsafe class FusedSgdKernel
     private static void AnyPoints(Job job, long start, long end, float momentum, float learningRate, double[] partial, long block)
     {
         var sums3 = new Sums3();
-        AnyPoints(job, start, end, momentum, learningRate, partial, block, ref sums3);
+        AnyPoints(job, start, end, momentum, learningRate, ref sums3);
         if (job.HasSums) sums3.Store(partial, block);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
-    private static void AnyPoints(Job job, long start, long end, float momentum, float learningRate, double[]? partial, long block, ref Sums3 sums3)
+    private static void AnyPoints(Job job, long start, long end, float momentum, float learningRate, ref Sums3 sums3)
     {
         int k = job.PointCount;
         long n = job.Length;
