@@ -43,8 +43,8 @@ public sealed class SubspaceBatchNorm2d : nn.Module<Tensor, Tensor>, ISubspaceLa
             running_mean = zeros(channels);
             running_var = ones(channels);
         }
-        _subspaceParameters = new[] { new SubspaceParameter(scale, regularized: false), new SubspaceParameter(shift, regularized: false) };
         RegisterComponents();
+        _subspaceParameters = new[] { new SubspaceParameter(this, nameof(scale), regularized: false), new SubspaceParameter(this, nameof(shift), regularized: false) };
     }
 
     /// <summary>Channels C.</summary>

@@ -51,10 +51,10 @@ public sealed class SubspaceConv2d : nn.Module<Tensor, Tensor>, ISubspaceLayer
             weight = new Parameter(randn(new long[] { pointCount, outChannels, inChannels, kernelSize, kernelSize }, generator: generator).mul_(std), requires_grad: false);
             if (hasBias) bias = new Parameter(zeros(pointCount, outChannels), requires_grad: false);
         }
-        _subspaceParameters = bias is null
-            ? new[] { new SubspaceParameter(weight, regularized: true) }
-            : new[] { new SubspaceParameter(weight, regularized: true), new SubspaceParameter(bias, regularized: false) };
         RegisterComponents();
+        _subspaceParameters = bias is null
+            ? new[] { new SubspaceParameter(this, nameof(weight), regularized: true) }
+            : new[] { new SubspaceParameter(this, nameof(weight), regularized: true), new SubspaceParameter(this, nameof(bias), regularized: false) };
     }
 
     /// <summary>Input channels.</summary>

@@ -25,8 +25,8 @@ public sealed class SubspaceLinear : nn.Module<Tensor, Tensor>, ISubspaceLayer
             weight = new Parameter(randn(new long[] { pointCount, outFeatures, inFeatures }, generator: generator).mul_(std), requires_grad: false);
             bias = new Parameter(zeros(pointCount, outFeatures), requires_grad: false);
         }
-        _subspaceParameters = new[] { new SubspaceParameter(weight, regularized: true), new SubspaceParameter(bias, regularized: false) };
         RegisterComponents();
+        _subspaceParameters = new[] { new SubspaceParameter(this, nameof(weight), regularized: true), new SubspaceParameter(this, nameof(bias), regularized: false) };
     }
 
     /// <summary>Input width.</summary>

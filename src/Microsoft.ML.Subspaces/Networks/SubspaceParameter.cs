@@ -15,14 +15,22 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// </summary>
 public sealed class SubspaceParameter
 {
-    internal SubspaceParameter(Parameter points, bool regularized)
+    internal SubspaceParameter(nn.Module owner, string name, bool regularized)
     {
-        Points = points;
+        _owner = owner;
+        _name = name;
         Regularized = regularized;
+        _ = Points; // fail at construction if the module has no such parameter
     }
 
+    // The parameter is looked up in its module each time: Module.to(device or dtype) replaces the module's
+    // Parameter objects (and disposes the old ones), so a reference kept here would go stale.
+    private readonly nn.Module _owner;
+    private readonly string _name;
+
     /// <summary>The k points, <c>[k, ...]</c>. Updated in place by the optimizer.</summary>
-    public Parameter Points { get; }
+    public Parameter Points => _owner.get_parameter(_name)
+        ?? throw new InvalidOperationException($"The module has no parameter '{_name}'.");
 
     /// <summary>True for conv and linear weights (they enter the cos^2 regularizer); false for biases and BatchNorm.</summary>
     public bool Regularized { get; }
