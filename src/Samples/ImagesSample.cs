@@ -216,12 +216,8 @@ public static class ImagesSample
     /// </summary>
     private sealed record EpochTime(double Seconds)
     {
-        public static EpochTime From(IReadOnlyList<Microsoft.ML.Subspaces.Training.EpochSummary> history)
-        {
-            var sorted = history.Select(e => e.Seconds).Order().ToArray();
-            int n = sorted.Length;
-            return new(n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2);
-        }
+        public static EpochTime From(IReadOnlyList<Microsoft.ML.Subspaces.Training.EpochSummary> history) =>
+            new(Statistics.Median(history.Select(e => e.Seconds)));
 
         public static string Description(int epochs) => epochs > 1 ? $"median over {epochs} epochs" : "one epoch";
 

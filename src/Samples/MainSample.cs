@@ -92,8 +92,7 @@ public static class MainSample
         var subspace = TrainingProgressBar.Run(name, options, rows, () => trainer(options).Fit(train));
         // Median over the epochs after the first: the first pays one-time costs (JIT, first allocations) that would
         // otherwise count against whichever model happens to be trained first.
-        var seconds = subspace.TrainingHistory.Skip(subspace.TrainingHistory.Count > 1 ? 1 : 0).Select(e => e.Seconds).OrderBy(s => s).ToArray();
-        time = new EpochTime(seconds.Length % 2 == 1 ? seconds[seconds.Length / 2] : (seconds[seconds.Length / 2 - 1] + seconds[seconds.Length / 2]) / 2);
+        time = new EpochTime(Statistics.Median(subspace.TrainingHistory.Skip(subspace.TrainingHistory.Count > 1 ? 1 : 0).Select(e => e.Seconds)));
         Console.WriteLine($"trained {name} in {clock.Elapsed.TotalSeconds:F1}s " +
                           $"({time.Median:F3}s per epoch, final loss {subspace.TrainingHistory[^1].Loss:F4})");
         return subspace;

@@ -2,16 +2,9 @@ using System.Diagnostics;
 
 namespace Microsoft.ML.Subspaces.Benchmarks;
 
-/// <summary>Small measuring helpers: medians, percentiles, process memory.</summary>
+/// <summary>Small measuring helpers: percentiles, process memory (medians: <c>Statistics.Median</c> in the samples' Common).</summary>
 internal static class Measure
 {
-    public static double Median(IEnumerable<double> values)
-    {
-        var v = values.OrderBy(x => x).ToArray();
-        if (v.Length == 0) throw new ArgumentException("No values.");
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
-
     public static double Percentile(IEnumerable<double> values, double p)
     {
         var v = values.OrderBy(x => x).ToArray();

@@ -41,7 +41,7 @@ internal static class QuickBenchmark
             foreach (var model in BenchmarkData.Models)
             {
                 using var fitted = data.Trainer(model, epochs).Fit(data.TrainData);
-                double perEpoch = Measure.Median(fitted.TrainingHistory.Skip(1).Select(e => e.Seconds));
+                double perEpoch = Statistics.Median(fitted.TrainingHistory.Skip(1).Select(e => e.Seconds));
                 if (!best.TryGetValue(model, out var t) || perEpoch < t.SecondsPerEpoch)
                     best[model] = new Throughput(model, perEpoch, data.Train.Count / perEpoch);
             }
@@ -66,7 +66,7 @@ internal static class QuickBenchmark
         Console.WriteLine();
 
         // 3. IDataView -> tensors, once per fit.
-        double read = Measure.Median(Enumerable.Range(0, 3).Select(_ => Measure.Seconds(() =>
+        double read = Statistics.Median(Enumerable.Range(0, 3).Select(_ => Measure.Seconds(() =>
         {
             using var r = DataViewTensorReader.Read(data.TrainData, "Features", "Label", null).Data;
         })));
@@ -87,13 +87,13 @@ internal static class QuickBenchmark
             if (i % 2 == 0) { standardTimes.Add(Once(standard)); lineTimes.Add(Once(line)); }
             else { lineTimes.Add(Once(line)); standardTimes.Add(Once(standard)); }
         }
-        double standardRows = data.Test.Count / Measure.Median(standardTimes), lineRows = data.Test.Count / Measure.Median(lineTimes);
-        double inferenceRatio = Measure.Median(lineTimes.Zip(standardTimes, (l, s) => l / s));
+        double standardRows = data.Test.Count / Statistics.Median(standardTimes), lineRows = data.Test.Count / Statistics.Median(lineTimes);
+        double inferenceRatio = Statistics.Median(lineTimes.Zip(standardTimes, (l, s) => l / s));
         Console.WriteLine($"{"inference (Transform + Evaluate)",-36} {"rows/s",9}");
         Console.WriteLine($"{"Standard",-36} {standardRows,9:F0}");
         Console.WriteLine($"{"Line midpoint",-36} {lineRows,9:F0}   cost vs Standard {inferenceRatio:F2}x (median of paired ratios)  {Verdict(inferenceRatio <= 1.05, "<= 1.05x")}");
         var latencies = PredictionLatencies(data, line);
-        Console.WriteLine($"PredictionEngine single row (Line midpoint): median {Measure.Median(latencies) * 1e6:F0} us, p99 {Measure.Percentile(latencies, 0.99) * 1e6:F0} us over {latencies.Count} rows");
+        Console.WriteLine($"PredictionEngine single row (Line midpoint): median {Statistics.Median(latencies) * 1e6:F0} us, p99 {Measure.Percentile(latencies, 0.99) * 1e6:F0} us over {latencies.Count} rows");
         Console.WriteLine();
 
         // 5. Memory while training.
@@ -124,7 +124,7 @@ internal static class QuickBenchmark
             foreach (var (name, trainer, trainData) in configurations)
             {
                 using var m = trainer().Fit(trainData);
-                scaling[name] = Math.Min(scaling[name], Measure.Median(m.TrainingHistory.Skip(1).Select(e => e.Seconds)));
+                scaling[name] = Math.Min(scaling[name], Statistics.Median(m.TrainingHistory.Skip(1).Select(e => e.Seconds)));
             }
         double scalingStandard = scaling[$"{8000,5} rows"];
         foreach (var (name, _, _) in configurations)
@@ -153,7 +153,7 @@ internal static class QuickBenchmark
         using var a = randn(n, n);
         using var b = randn(n, n);
         using (var warm = a.matmul(b)) { }
-        double seconds = Measure.Median(Enumerable.Range(0, 5).Select(_ => Measure.Seconds(() => { using var c = a.matmul(b); })));
+        double seconds = Statistics.Median(Enumerable.Range(0, 5).Select(_ => Measure.Seconds(() => { using var c = a.matmul(b); })));
         return 2.0 * n * n * n / seconds / 1e9;
     }
 

@@ -22,11 +22,11 @@ public sealed record PairedTiming(IReadOnlyList<(double Standard, double Line)> 
     }
 
     /// <summary>Median seconds per epoch of standard.</summary>
-    public double Standard => Median(Rounds.Select(p => p.Standard));
+    public double Standard => Statistics.Median(Rounds.Select(p => p.Standard));
     /// <summary>Median seconds per epoch of line.</summary>
-    public double Line => Median(Rounds.Select(p => p.Line));
+    public double Line => Statistics.Median(Rounds.Select(p => p.Line));
     /// <summary>Median of the per-round ratios line / standard.</summary>
-    public double Ratio => Median(Rounds.Select(p => p.Line / p.Standard));
+    public double Ratio => Statistics.Median(Rounds.Select(p => p.Line / p.Standard));
 
     /// <summary>One line: medians, the ratio and every round's ratio.</summary>
     public string Describe(string what, int decimals = 3) =>
@@ -34,10 +34,4 @@ public sealed record PairedTiming(IReadOnlyList<(double Standard, double Line)> 
         $"standard {Standard.ToString("F" + decimals, CultureInfo.InvariantCulture)}, line {Line.ToString("F" + decimals, CultureInfo.InvariantCulture)}; " +
         $"median line / standard ratio {Ratio.ToString("F2", CultureInfo.InvariantCulture)}x " +
         $"(rounds: {string.Join(", ", Rounds.Select(p => (p.Line / p.Standard).ToString("F2", CultureInfo.InvariantCulture)))})";
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.Order().ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
 }

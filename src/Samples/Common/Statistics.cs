@@ -1,0 +1,14 @@
+namespace Subspaces.Samples.Common;
+
+/// <summary>Summary statistics for timings.</summary>
+public static class Statistics
+{
+    /// <summary>The median (the mean of the two middle values for an even count).</summary>
+    /// <exception cref="ArgumentException">No values.</exception>
+    public static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        if (v.Length == 0) throw new ArgumentException("No values.", nameof(values));
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+}
