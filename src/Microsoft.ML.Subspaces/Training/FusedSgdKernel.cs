@@ -125,12 +125,8 @@ internal static unsafe class FusedSgdKernel
             v.Store(b + e);
             Vector256.FusedMultiplyAdd(step, v, x).Store(w + e);
         }
-        for (; e < end; e++)
-        {
-            float v = MathF.FusedMultiplyAdd(momentum, b[e], MathF.FusedMultiplyAdd(job.Decay[0], w[e], job.GradientScale[0] * g[e]));
-            b[e] = v;
-            w[e] = MathF.FusedMultiplyAdd(-learningRate, v, w[e]);
-        }
+        var noSums = new Sums3();
+        if (e < end) AnyPoints(job, e, end, momentum, learningRate, ref noSums);
     }
 
     /// <summary>k = 2 (a line): both points, the next mix and the pair's sums in one pass.</summary>
@@ -173,21 +169,7 @@ internal static unsafe class FusedSgdKernel
                 else sums3.Add(x0, x1);
             }
         }
-        for (; e < end; e++)
-        {
-            float x0 = w0[e], x1 = w1[e], gv = g[e];
-            float v0 = MathF.FusedMultiplyAdd(momentum, b0[e], MathF.FusedMultiplyAdd(cross[0], x1, MathF.FusedMultiplyAdd(job.Decay[0], x0, job.GradientScale[0] * gv)));
-            float v1 = MathF.FusedMultiplyAdd(momentum, b1[e], MathF.FusedMultiplyAdd(cross[0], x0, MathF.FusedMultiplyAdd(job.Decay[1], x1, job.GradientScale[1] * gv)));
-            b0[e] = v0;
-            b1[e] = v1;
-            x0 = MathF.FusedMultiplyAdd(-learningRate, v0, x0);
-            x1 = MathF.FusedMultiplyAdd(-learningRate, v1, x1);
-            w0[e] = x0;
-            w1[e] = x1;
-            if (mixed != null) mixed[e] = MathF.FusedMultiplyAdd(n1[0], x1, n0[0] * x0);
-            if (swap) sums3.Add(x1, x0);
-            else sums3.Add(x0, x1);
-        }
+        if (e < end) AnyPoints(job, e, end, momentum, learningRate, ref sums3);
         if (sums) sums3.Store(partial, block);
     }
 
@@ -355,7 +337,7 @@ internal static unsafe class FusedSgdKernel
         _ => 3,
     };
 
-    /// <summary>Hardware without 256-bit vectors, and the tails of the vector loops: one element at a time.</summary>
+    /// <summary>Hardware without 256-bit vectors, and the tails of the vector loops: one element at a time, the same arithmetic.</summary>
     private static void AnyPoints(Job job, long start, long end, float momentum, float learningRate, double[] partial, long block)
     {
         var sums3 = new Sums3();
