@@ -96,13 +96,7 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
 
     /// <summary>The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c> (checked as the models would).</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        _context.Subspaces().Trainers.Standard(new StandardTrainerOptions
-        {
-            LabelColumnName = _options.LabelColumnName,
-            FeatureColumnName = _start.FeatureColumnName,
-            ExampleWeightColumnName = _options.ExampleWeightColumnName,
-        })
-            .GetOutputSchema(inputSchema);
+        SubspaceTrainer.OutputSchema(_context, _options.LabelColumnName, _start.FeatureColumnName, _options.ExampleWeightColumnName, inputSchema);
 
     private TrainingSettings Settings(int seed) => TrainingRun.Settings(_options, seed) with
     {

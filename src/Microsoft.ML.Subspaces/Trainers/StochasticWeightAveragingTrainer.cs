@@ -94,10 +94,5 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
 
     /// <summary>The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c>.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        _context.Subspaces().Trainers.Standard(new StandardTrainerOptions
-        {
-            LabelColumnName = _options.LabelColumnName,
-            FeatureColumnName = _options.FeatureColumnName,
-            ExampleWeightColumnName = _options.ExampleWeightColumnName,
-        }).GetOutputSchema(inputSchema);
+        SubspaceTrainer.OutputSchema(_context, _options.LabelColumnName, _options.FeatureColumnName, _options.ExampleWeightColumnName, inputSchema);
 }

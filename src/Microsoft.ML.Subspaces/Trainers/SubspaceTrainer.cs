@@ -69,22 +69,30 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
     /// The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c>. Checks the label,
     /// features and weight columns first, with errors naming the column.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
+        OutputSchema(_context, _options.LabelColumnName, _options.FeatureColumnName, _options.ExampleWeightColumnName, inputSchema);
+
+    /// <summary>
+    /// The output schema of any trainer of this library (subspaces, curves, FGE, SWA) reading the given columns: the
+    /// input columns plus <c>PredictedLabel</c> and <c>Score</c>, after checking the label, features and weight columns.
+    /// </summary>
+    internal static SchemaShape OutputSchema(MLContext context, string labelColumnName, string featureColumnName, string? exampleWeightColumnName,
+        SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var features = FindColumn(inputSchema, _options.FeatureColumnName, "Features", "FeatureColumnName");
+        var features = FindColumn(inputSchema, featureColumnName, "Features", "FeatureColumnName");
         if (features.Kind == SchemaShape.Column.VectorKind.VariableVector && features.ItemType == NumberDataViewType.Single)
-            throw new ArgumentOutOfRangeException("FeatureColumnName", _options.FeatureColumnName,
-                $"Features column '{_options.FeatureColumnName}' is a vector of Single of unknown size: its rows may differ in length (for example images of different sizes). " +
+            throw new ArgumentOutOfRangeException("FeatureColumnName", featureColumnName,
+                $"Features column '{featureColumnName}' is a vector of Single of unknown size: its rows may differ in length (for example images of different sizes). " +
                 "Every row needs the same length: add ResizeImages before ExtractPixels, or make the vectors a fixed size.");
         if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
-            throw new ArgumentOutOfRangeException("FeatureColumnName", _options.FeatureColumnName,
-                $"Features column '{_options.FeatureColumnName}' must be a known-size vector of Single; it is {features.Kind} of {features.ItemType}.");
-        var label = FindColumn(inputSchema, _options.LabelColumnName, "Label", "LabelColumnName");
+            throw new ArgumentOutOfRangeException("FeatureColumnName", featureColumnName,
+                $"Features column '{featureColumnName}' must be a known-size vector of Single; it is {features.Kind} of {features.ItemType}.");
+        var label = FindColumn(inputSchema, labelColumnName, "Label", "LabelColumnName");
         if (!label.IsKey)
-            throw new ArgumentOutOfRangeException("LabelColumnName", _options.LabelColumnName,
-                $"Label column '{_options.LabelColumnName}' must be key-typed; it is {label.ItemType}. Add MapValueToKey(\"{_options.LabelColumnName}\") before the trainer.");
-        if (_options.ExampleWeightColumnName is string weightName)
+            throw new ArgumentOutOfRangeException("LabelColumnName", labelColumnName,
+                $"Label column '{labelColumnName}' must be key-typed; it is {label.ItemType}. Add MapValueToKey(\"{labelColumnName}\") before the trainer.");
+        if (exampleWeightColumnName is string weightName)
         {
             var weight = FindColumn(inputSchema, weightName, "Example weight", "ExampleWeightColumnName");
             if (weight.Kind != SchemaShape.Column.VectorKind.Scalar || weight.ItemType != NumberDataViewType.Single)
@@ -92,8 +100,8 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
         }
         // SchemaShape.Column cannot be constructed outside ML.NET: a standard multiclass trainer's
         // GetOutputSchema yields the same Score/PredictedLabel shapes and trains nothing.
-        return _context.MulticlassClassification.Trainers
-            .SdcaMaximumEntropy(_options.LabelColumnName, _options.FeatureColumnName, _options.ExampleWeightColumnName)
+        return context.MulticlassClassification.Trainers
+            .SdcaMaximumEntropy(labelColumnName, featureColumnName, exampleWeightColumnName)
             .GetOutputSchema(inputSchema);
     }
 
