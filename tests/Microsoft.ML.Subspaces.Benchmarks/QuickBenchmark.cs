@@ -14,12 +14,13 @@ namespace Microsoft.ML.Subspaces.Benchmarks;
 
 /// <summary>
 /// The quick benchmark: one run, one report, on the shared MNIST split with the 784-512-512-10 MLP. Every
-/// figure is measured in this run; epoch times are medians over epochs after the first (which pays one-time
-/// allocation), best of three interleaved repetitions so that a burst of load elsewhere does not decide a ratio.
+/// figure is measured in this run. Training cost is timed per epoch, leaving out each fit's first epoch (which pays
+/// one-time allocation), over interleaved repetitions: the fastest epoch decides a ratio, so that a burst of load
+/// elsewhere on a shared machine does not, and the median is printed beside it.
 /// </summary>
 internal static class QuickBenchmark
 {
-    private sealed record Throughput(string Model, double SecondsPerEpoch, double SamplesPerSecond);
+    private const int TrainingRepetitions = 4;
 
     public static int Run(string[] args)
     {
@@ -35,33 +36,38 @@ internal static class QuickBenchmark
         Console.WriteLine($"float32 matrix product 4096 x 4096 (TorchSharp, all threads): {gflops:F1} GFLOP/s");
         Console.WriteLine();
 
-        // 2. Training throughput, interleaved, best of three.
-        var best = new Dictionary<string, Throughput>();
-        for (int rep = 0; rep < 3; rep++)
+        // 2. Training throughput: each repetition fits every model once, in turn. Other tenants of a shared machine
+        // only ever add time, so a model's cost is its fastest timed epoch over all repetitions; the median of the
+        // same epochs is printed beside it.
+        var epochTimes = BenchmarkData.Models.ToDictionary(model => model, _ => new List<double>());
+        for (int rep = 0; rep < TrainingRepetitions; rep++)
             foreach (var model in BenchmarkData.Models)
             {
                 using var fitted = data.Trainer(model, epochs).Fit(data.TrainData);
-                double perEpoch = Statistics.Median(fitted.TrainingHistory.Skip(1).Select(e => e.Seconds));
-                if (!best.TryGetValue(model, out var t) || perEpoch < t.SecondsPerEpoch)
-                    best[model] = new Throughput(model, perEpoch, data.Train.Count / perEpoch);
+                epochTimes[model].AddRange(fitted.TrainingHistory.Skip(1).Select(e => e.Seconds));
             }
-        double standardEpoch = best["Standard"].SecondsPerEpoch;
-        Console.WriteLine($"{"training",-20} {"s/epoch",9} {"samples/s",10} {"vs Standard",12}  goal");
+        var fastest = epochTimes.ToDictionary(p => p.Key, p => p.Value.Min());
+        var median = epochTimes.ToDictionary(p => p.Key, p => Statistics.Median(p.Value));
+        double standardEpoch = median["Standard"];
+        Console.WriteLine($"training: {TrainingRepetitions} interleaved fits per model, {epochTimes["Standard"].Count} timed epochs each; " +
+                          "cost = the fastest epoch (load elsewhere only adds time), median beside it");
+        Console.WriteLine($"{"training",-20} {"s/epoch",8} {"samples/s",10} {"vs Standard",12} {"median",8} {"vs Standard",12}  goal");
         foreach (var model in BenchmarkData.Models)
         {
-            var t = best[model];
-            double ratio = t.SecondsPerEpoch / standardEpoch;
+            double ratio = fastest[model] / fastest["Standard"];
             string goal = model switch
             {
                 "Line" => Verdict(ratio <= 1.10, "<= 1.10x"),
                 "Simplex(3)" => Verdict(ratio <= 1.20, "<= 1.20x"),
                 _ => "",
             };
-            Console.WriteLine($"{model,-20} {t.SecondsPerEpoch,9:F3} {t.SamplesPerSecond,10:F0} {ratio,11:F2}x  {goal}");
+            Console.WriteLine($"{model,-20} {fastest[model],8:F3} {data.Train.Count / fastest[model],10:F0} {ratio,11:F2}x " +
+                              $"{median[model],8:F3} {median[model] / standardEpoch,11:F2}x  {goal}");
         }
         long parameters = 784L * 512 + 512 + 512L * 512 + 512 + 512L * 10 + 10;
-        double trainingGflops = 6.0 * parameters * best["Standard"].SamplesPerSecond / 1e9;
-        Console.WriteLine($"Standard training: 6 x {parameters:N0} parameters x {best["Standard"].SamplesPerSecond:F0} samples/s = {trainingGflops:F1} GFLOP/s, " +
+        double standardSamples = data.Train.Count / fastest["Standard"];
+        double trainingGflops = 6.0 * parameters * standardSamples / 1e9;
+        Console.WriteLine($"Standard training (fastest epoch): 6 x {parameters:N0} parameters x {standardSamples:F0} samples/s = {trainingGflops:F1} GFLOP/s, " +
                           $"{trainingGflops / gflops:P0} of the matrix-product rate  {Verdict(trainingGflops / gflops >= 0.5, ">= 50%")}");
         Console.WriteLine();
 
@@ -134,7 +140,7 @@ internal static class QuickBenchmark
         Console.WriteLine();
 
         // 7. The same recipe in PyTorch, when Debian's python3-torch is installed.
-        if (compareTorch) CompareWithTorch(best["Standard"].SecondsPerEpoch, epochs);
+        if (compareTorch) CompareWithTorch(standardEpoch, epochs);
         else Console.WriteLine("PyTorch comparison: pass --torch (needs python3-torch) to run ../shared/anchors/torch_subspace_mnist.py in the same invocation.");
         return 0;
     }
