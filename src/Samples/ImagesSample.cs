@@ -17,7 +17,7 @@ namespace Subspaces.Samples;
 /// ExtractPixels), then Standard and Line ResNet-20 (and, with --layer-wise, a layer-wise line) trained for the same
 /// epochs, and the table of the main sample: accuracy, log-loss, ECE for the standard model, the line's midpoint, its
 /// endpoints, the endpoint ensemble and the worst of 11 points, with seconds per epoch (median over the epochs), and a
-/// paired timing (one-epoch fits of both, back to back, five rounds) whose ratio does not depend on when another
+/// interleaved timing (one-epoch fits of both, back to back, five rounds) whose ratio does not depend on when another
 /// process took the cores.
 /// <para>
 /// Defaults, chosen from measured epochs: one ResNet-20 epoch at width 0.5 over 8,000 images took about 10 s with one
@@ -177,9 +177,9 @@ public static class ImagesSample
         // skews their ratio. Paired timing: one-epoch fits of both on the same 1,024 rows, back to back, five rounds
         // (alternating which goes first); the median of the per-round ratios is robust to load that drifts.
         var subset = ml.Data.TakeRows(train, 1024);
-        var paired = PairedTiming.Run(isLine =>
+        var paired = InterleavedTiming.Run(new[] { "standard", "line" }, model =>
         {
-            SubspaceTrainer trainer = isLine
+            SubspaceTrainer trainer = model == 1
                 ? ml.Subspaces().Trainers.Line(Configure(new LineTrainerOptions(), epochs: 1))
                 : ml.Subspaces().Trainers.Standard(Configure(new StandardTrainerOptions(), epochs: 1));
             using var fitted = trainer.Fit(subset);
@@ -202,7 +202,7 @@ public static class ImagesSample
                           (layerWiseTime is null ? "" : $"; layer-wise line / standard: {layerWiseTime.Seconds / standardTime.Seconds:F2}x") +
                           $". Seconds per epoch: standard {standardTime}, line {lineTime}" + (layerWiseTime is null ? "" : $", layer-wise {layerWiseTime}") +
                           $" ({EpochTime.Description(options.Epochs)}).");
-        Console.WriteLine(paired.Describe($"one-epoch fits on {Math.Min(1024, trainRows.Count)} rows", decimals: 2) + ".");
+        Console.WriteLine(paired.Describe($"one-epoch fits on {Math.Min(1024, trainRows.Count)} rows", model: 1, baseline: 0, decimals: 2) + ".");
         Console.WriteLine($"evaluation (BatchNorm recomputed at each point, test set scored): {evaluation.Elapsed.TotalSeconds:F0}s; total {clock.Elapsed.TotalSeconds:F0}s.");
         standard.Dispose();
         line.Dispose();
