@@ -16,7 +16,7 @@ namespace Subspaces.Samples;
 /// and test/&lt;digit&gt;/*.png) through ML.NET ImageAnalytics (LoadImages, ResizeImages, ConvertToGrayscale,
 /// ExtractPixels), then Standard and Line ResNet-20 (and, with --layer-wise, a layer-wise line) trained for the same
 /// epochs, and the table of the main sample: accuracy, log-loss, ECE for the standard model, the line's midpoint, its
-/// endpoints, the endpoint ensemble and the worst of 11 points, with seconds per epoch (median over the epochs), and a
+/// endpoints, the endpoint ensemble and the worst of 11 points, with seconds per epoch (median over the epochs), and an
 /// interleaved timing (one-epoch fits of both, back to back, five rounds) whose ratio does not depend on when another
 /// process took the cores.
 /// <para>
@@ -174,7 +174,7 @@ public static class ImagesSample
         }
 
         // The epochs above run one model after the other, so a process that starts on a shared machine in between
-        // skews their ratio. Paired timing: one-epoch fits of both on the same 1,024 rows, back to back, five rounds
+        // skews their ratio. Interleaved timing: one-epoch fits of both on the same 1,024 rows, back to back, five rounds
         // (alternating which goes first); the median of the per-round ratios is robust to load that drifts.
         var subset = ml.Data.TakeRows(train, 1024);
         var paired = InterleavedTiming.Run(new[] { "standard", "line" }, model =>

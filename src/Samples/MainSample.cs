@@ -52,7 +52,7 @@ public static class MainSample
                 _ => timingContext.Subspaces().Trainers.Line(new LineTrainerOptions { Epochs = TimingEpochs, LayerWise = true }),
             };
             using var fitted = trainer.Fit(trainData);
-            return fitted.TrainingHistory.Skip(1).Min(e => e.Seconds);
+            return Statistics.TimedEpochSeconds(fitted.TrainingHistory).Min();
         }, rounds: 6);
         double standardFastest = Math.Min(standardTime.Fastest, timing.Fastest(0));
         double lineFastest = Math.Min(lineTime.Fastest, timing.Fastest(1));
@@ -103,9 +103,9 @@ public static class MainSample
     {
         var clock = Stopwatch.StartNew();
         var subspace = TrainingProgressBar.Run(name, options, rows, () => trainer(options).Fit(train));
-        // Median over the epochs after the first: the first pays one-time costs (JIT, first allocations) that would
-        // otherwise count against whichever model happens to be trained first.
-        var timed = subspace.TrainingHistory.Skip(subspace.TrainingHistory.Count > 1 ? 1 : 0).Select(e => e.Seconds).ToList();
+        // Epochs after the first: the first pays one-time costs that would otherwise count against whichever model
+        // happens to be trained first.
+        var timed = Statistics.TimedEpochSeconds(subspace.TrainingHistory);
         time = new EpochTime(Statistics.Median(timed), timed.Min());
         Console.WriteLine($"trained {name} in {clock.Elapsed.TotalSeconds:F1}s " +
                           $"({time.Median:F3}s per epoch, final loss {subspace.TrainingHistory[^1].Loss:F4})");

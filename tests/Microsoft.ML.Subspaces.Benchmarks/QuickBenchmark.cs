@@ -47,7 +47,7 @@ internal static class QuickBenchmark
             foreach (var model in BenchmarkData.Models)
             {
                 using var fitted = data.Trainer(model, epochs).Fit(data.TrainData);
-                epochTimes[model].AddRange(fitted.TrainingHistory.Skip(1).Select(e => e.Seconds));
+                epochTimes[model].AddRange(Statistics.TimedEpochSeconds(fitted.TrainingHistory));
             }
         var fastest = epochTimes.ToDictionary(p => p.Key, p => p.Value.Min());
         var median = epochTimes.ToDictionary(p => p.Key, p => Statistics.Median(p.Value));
@@ -133,7 +133,7 @@ internal static class QuickBenchmark
             foreach (var (name, trainer, trainData) in configurations)
             {
                 using var m = trainer().Fit(trainData);
-                scaling[name] = Math.Min(scaling[name], Statistics.Median(m.TrainingHistory.Skip(1).Select(e => e.Seconds)));
+                scaling[name] = Math.Min(scaling[name], Statistics.Median(Statistics.TimedEpochSeconds(m.TrainingHistory)));
             }
         double scalingStandard = scaling[$"{8000,5} rows"];
         foreach (var (name, _, _) in configurations)

@@ -1,3 +1,5 @@
+using Microsoft.ML.Subspaces.Training;
+
 namespace Subspaces.Samples.Common;
 
 /// <summary>Summary statistics for timings.</summary>
@@ -11,4 +13,11 @@ public static class Statistics
         if (v.Length == 0) throw new ArgumentException("No values.", nameof(values));
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
+
+    /// <summary>
+    /// Seconds of the epochs worth timing: all after the first, which pays one-time costs (JIT, first allocations);
+    /// the first only when it is the only one.
+    /// </summary>
+    public static IReadOnlyList<double> TimedEpochSeconds(IReadOnlyList<EpochSummary> history) =>
+        history.Skip(history.Count > 1 ? 1 : 0).Select(e => e.Seconds).ToList();
 }
