@@ -5,8 +5,10 @@ using Subspaces.Samples;
 //   curves                Segment vs fitted Bezier curve between two MLPs; single vs FGE vs SWA vs ensembles at one budget (--epochs N, --seed S)
 //   connections           Training-free connections (Linear, Arc, OT, WA) between pairs of MLPs on the MNIST split (--epochs N, --seed S)
 //   images                Standard vs line ResNet-20 on the MNIST PNGs through ML.NET ImageAnalytics (see ImagesSample.Options.Usage)
+//   quality               Every classification data set, 3 seeds, clean and noisy labels, default options, next to LightGbm (see QualitySample.Usage)
 var command = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? args[0] : "main";
 if (command == "images") return ImagesSample.RunCommand(args.Skip(1).ToArray()); // parses its own options
+if (command == "quality") return QualitySample.RunCommand(args.Skip(1).ToArray());
 var options = SampleOptions.Parse(args.SkipWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray());
 try
 {
@@ -15,7 +17,7 @@ try
         "main" => MainSample.Run(options),
         "curves" => CurvesSample.Run(options),
         "connections" => ConnectionsSample.Run(options),
-        _ => Fail($"Unknown command '{command}'. Commands: main, curves, connections, images."),
+        _ => Fail($"Unknown command '{command}'. Commands: main, curves, connections, images, quality."),
     };
 }
 catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException or ArgumentException)

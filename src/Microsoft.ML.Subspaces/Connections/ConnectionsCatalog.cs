@@ -111,7 +111,8 @@ public sealed class ConnectionsCatalog
         if (needsSample)
         {
             int seed = options.Seed ?? ((IHostEnvironment)_context).Register("Subspaces.Connections").Rand.Next();
-            sample = FeatureSample.Read(options.TrainingData!, options.FeatureColumnName ?? a.FeatureColumnName, spec.InputSize, options.MaxSampleRows, seed);
+            using var raw = FeatureSample.Read(options.TrainingData!, options.FeatureColumnName ?? a.FeatureColumnName, spec.InputSize, options.MaxSampleRows, seed);
+            sample = FeatureStandardization.Apply(spec, raw); // the networks' first layer sees standardized features
         }
         var weightsA = MlpWeights.FromNetwork(mlpA, a.Shape.Coefficients(a.Positions[0]));
         var weightsB = MlpWeights.FromNetwork(mlpB, b.Shape.Coefficients(b.Positions[0]));
@@ -157,5 +158,8 @@ public sealed class ConnectionsCatalog
         for (int i = 0; i < a.HiddenSizes.Length; i++)
             if (a.HiddenSizes[i] != b.HiddenSizes[i])
                 throw new ArgumentException($"The models' hidden layer {i + 1} has different widths: {a.HiddenSizes[i]} neurons in a, {b.HiddenSizes[i]} in b{Describe()}.", nameof(b));
+        if (!a.FeatureMean.SequenceEqual(b.FeatureMean) || !a.FeatureStd.SequenceEqual(b.FeatureStd))
+            throw new ArgumentException("The models standardize their features differently (they were trained on different rows, or one with StandardizeFeatures off): " +
+                                        "a path between them would read its input in two ways. Train both on the same rows with the same StandardizeFeatures.", nameof(b));
     }
 }

@@ -24,6 +24,11 @@ public sealed record NetworkSpec
     /// <summary>Image networks: per-channel standard deviation the centered input is divided by (empty: no normalization).</summary>
     public double[] ChannelStd { get; init; } = Array.Empty<double>();
 
+    /// <summary>MLPs: per-feature mean subtracted from the input inside the network (empty: no standardization).</summary>
+    public double[] FeatureMean { get; init; } = Array.Empty<double>();
+    /// <summary>MLPs: per-feature standard deviation the centered input is divided by (empty: no standardization).</summary>
+    public double[] FeatureStd { get; init; } = Array.Empty<double>();
+
     /// <summary>The same architecture with another number of points.</summary>
     public NetworkSpec WithPointCount(int points) => this with { PointCount = points };
 
@@ -34,7 +39,8 @@ public sealed record NetworkSpec
     public bool SameArchitecture(NetworkSpec other) =>
         Kind == other.Kind && InputSize == other.InputSize && ClassCount == other.ClassCount && HiddenSizes.SequenceEqual(other.HiddenSizes)
         && InputShape.SequenceEqual(other.InputShape) && WidthMultiplier == other.WidthMultiplier
-        && ChannelMean.SequenceEqual(other.ChannelMean) && ChannelStd.SequenceEqual(other.ChannelStd);
+        && ChannelMean.SequenceEqual(other.ChannelMean) && ChannelStd.SequenceEqual(other.ChannelStd)
+        && FeatureMean.SequenceEqual(other.FeatureMean) && FeatureStd.SequenceEqual(other.FeatureStd);
 
     /// <summary>"mlp 784-512-512-10", "resnet20 1x28x28 width 1 -> 10".</summary>
     public string Describe() => IsImageNetwork

@@ -8,6 +8,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 public sealed class SubspaceMlp : SubspaceNetwork
 {
     private readonly ModuleList<SubspaceLinear> layers;
+    private readonly FeatureStandardization? standardization;
     private readonly ISubspaceLayer[] _subspaceLayers;
 
     /// <summary>Builds the MLP of <paramref name="spec"/>, initializing with <paramref name="generator"/> (seeded for determinism).</summary>
@@ -17,6 +18,8 @@ public sealed class SubspaceMlp : SubspaceNetwork
         if (spec.ClassCount < 1) throw new ArgumentOutOfRangeException(nameof(spec), spec.ClassCount, "The class count must be positive.");
         foreach (var h in spec.HiddenSizes)
             if (h < 1) throw new ArgumentOutOfRangeException(nameof(spec), h, "Hidden layer sizes must be positive.");
+        FeatureStandardization.Validate(spec);
+        standardization = FeatureStandardization.Of(spec);
         var widths = new[] { spec.InputSize }.Concat(spec.HiddenSizes).Append(spec.ClassCount).ToArray();
         layers = new ModuleList<SubspaceLinear>();
         for (int i = 0; i + 1 < widths.Length; i++)
@@ -34,7 +37,7 @@ public sealed class SubspaceMlp : SubspaceNetwork
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
-        var x = input;
+        var x = standardization?.forward(input) ?? input;
         for (int i = 0; i < layers.Count; i++)
         {
             var y = layers[i].forward(x);

@@ -72,7 +72,7 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
         {
             run.Info($"Fitting a {Shape.Name} between two {curve.Spec.Describe()} networks on {run.Train.Count} rows, {run.Device}, seed {run.Seed}; ends fixed, bend trained." +
                      (batchNormSample is null ? "" : $" BatchNorm statistics recomputed at each point over {batchNormSample.shape[0]} rows."));
-            var loop = new SubspaceTrainingLoop(Shape, Settings(run.Seed))
+            var loop = new SubspaceTrainingLoop(Shape, Settings(run.Seed, run.Train.Count))
             {
                 Progress = _options.Progress,
                 Log = run.Info,
@@ -98,7 +98,7 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
         SubspaceTrainer.OutputSchema(_context, _options.LabelColumnName, _start.FeatureColumnName, _options.ExampleWeightColumnName, inputSchema);
 
-    private TrainingSettings Settings(int seed) => TrainingRun.Settings(_options, seed) with
+    private TrainingSettings Settings(int seed, long? rows = null) => TrainingRun.Settings(_options, seed, rows) with
     {
         Beta = 0,
         LayerWise = false,

@@ -62,9 +62,9 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
         }
         else
         {
-            var spec = new NetworkSpec { Kind = "mlp", InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount };
-            run.Info($"FGE: training a standard {spec.Describe()} for {_options.Epochs} epochs first, on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
-            var pretraining = new SubspaceTrainingLoop(SinglePoint.Instance, TrainingRun.Settings(_options, run.Seed) with { Beta = 0, LayerWise = false })
+            var spec = run.Standardized(new NetworkSpec { Kind = "mlp", InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
+            run.Info($"FGE: training a standard {spec.Describe()} for {run.EpochsFor(_options)} epochs first, on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
+            var pretraining = new SubspaceTrainingLoop(SinglePoint.Instance, run.SettingsFor(_options) with { Beta = 0, LayerWise = false })
             {
                 Progress = _options.Progress,
                 Log = run.Info,
@@ -84,7 +84,7 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
             string cycle = _options.CycleIterations is int it ? $"{it} iterations" : $"{_options.CycleEpochs} epochs";
             run.Info(FormattableString.Invariant(
                 $"FGE: {_options.Cycles} cycles of {cycle} ({cycleSteps} steps), lr {_options.LearningRate1} -> {_options.LearningRate2} -> {_options.LearningRate1}, {totalSteps} steps ({(double)totalSteps / batchesPerEpoch:0.##} epochs)."));
-            var settings = TrainingRun.Settings(_options, unchecked(run.Seed + 1)) with { Beta = 0, LayerWise = false, TotalSteps = totalSteps, WarmupEpochs = 0 };
+            var settings = TrainingRun.Settings(_options, unchecked(run.Seed + 1), run.Train.Count) with { Beta = 0, LayerWise = false, TotalSteps = totalSteps, WarmupEpochs = 0 };
             var loop = new SubspaceTrainingLoop(SinglePoint.Instance, settings)
             {
                 Progress = _options.Progress,

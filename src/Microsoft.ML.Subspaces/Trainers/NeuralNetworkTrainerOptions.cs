@@ -21,8 +21,11 @@ public abstract class NeuralNetworkTrainerOptions
     /// <summary>Hidden layer widths of the MLP. Default { 512, 512 }.</summary>
     public int[] HiddenLayers { get; set; } = { 512, 512 };
 
-    /// <summary>Passes over the training data. Default 20.</summary>
-    public int Epochs { get; set; } = 20;
+    /// <summary>
+    /// Passes over the training data. Default null: automatic, <see cref="AutomaticEpochs"/> of the training rows (a budget
+    /// in optimizer steps, so that small data sets are not under-trained and large ones do not take longer than needed).
+    /// </summary>
+    public int? Epochs { get; set; }
 
     /// <summary>Rows per batch. Default 128.</summary>
     public int BatchSize { get; set; } = 128;
@@ -53,6 +56,19 @@ public abstract class NeuralNetworkTrainerOptions
 
     /// <summary>Optional validation data, scored at the shape's center after every epoch and logged.</summary>
     public IDataView? ValidationSet { get; set; }
+
+    /// <summary>
+    /// Fraction of the training rows (drawn with the training seed) held out as validation data when no
+    /// <see cref="ValidationSet"/> is given; they are not trained on. Default 0 (train on every row).
+    /// </summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>
+    /// Early stopping: stop when the center's validation accuracy (on <see cref="ValidationSet"/> or the
+    /// <see cref="ValidationFraction"/> held out) has not improved for this many epochs, and return the weights of the best
+    /// epoch. Default null: off (every epoch is trained and the last weights are returned).
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>Receives per-batch and per-epoch progress (the library also logs each epoch to MLContext.Log).</summary>
     public IProgress<TrainingProgress>? Progress { get; set; }
@@ -101,8 +117,42 @@ public abstract class NeuralNetworkTrainerOptions
     /// </summary>
     public int BatchNormSampleRows { get; set; } = 10_000;
 
+    /// <summary>
+    /// Standardize the input inside the network with statistics of the training rows (saved with the model and applied at
+    /// prediction): an MLP subtracts each feature's mean and divides by its standard deviation (a constant feature is only
+    /// centered); an image network does it per channel unless <see cref="ChannelMean"/>/<see cref="ChannelStd"/> are given.
+    /// Default true: features in any units (counts, money, ages, pixels in [0, 255]) train alike.
+    /// </summary>
+    public bool StandardizeFeatures { get; set; } = true;
+
+    /// <summary>Steps (batches) the automatic budget aims at; see <see cref="AutomaticEpochs"/>.</summary>
+    public const int AutomaticSteps = 5000;
+    /// <summary>Fewest epochs of the automatic budget.</summary>
+    public const int AutomaticMinimumEpochs = 10;
+    /// <summary>Most epochs of the automatic budget.</summary>
+    public const int AutomaticMaximumEpochs = 200;
+
+    /// <summary>
+    /// The automatic budget for <paramref name="rows"/> training rows in batches of <paramref name="batchSize"/>: enough
+    /// epochs for <see cref="AutomaticSteps"/> optimizer steps, at least <see cref="AutomaticMinimumEpochs"/> and at most
+    /// <see cref="AutomaticMaximumEpochs"/>.
+    /// </summary>
+    public static int AutomaticEpochs(long rows, int batchSize)
+    {
+        if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "The row count must be positive.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
+        long batches = (rows + Math.Min(batchSize, rows) - 1) / Math.Min(batchSize, rows);
+        long epochs = (AutomaticSteps + batches - 1) / batches;
+        return (int)Math.Clamp(epochs, AutomaticMinimumEpochs, AutomaticMaximumEpochs);
+    }
+
+    /// <summary>The epochs of a fit on <paramref name="rows"/> training rows: <see cref="Epochs"/>, or the automatic budget.</summary>
+    internal int EpochsFor(long rows) => Epochs ?? AutomaticEpochs(rows, BatchSize);
+
     internal virtual double BetaValue => 0;
     internal virtual bool LayerWiseValue => false;
+    internal virtual bool CenterPreservingValue => false;
+    internal virtual double WarmStartFractionValue => 0;
 }
 
 /// <summary>Options of the standard (single network) trainer: the baseline, trained by the same loop.</summary>
@@ -119,8 +169,25 @@ public abstract class SubspaceTrainerOptions : NeuralNetworkTrainerOptions
     /// <summary>Draw an independent point for every layer in each batch ("layer-wise" training). Default false.</summary>
     public bool LayerWise { get; set; }
 
+    /// <summary>
+    /// Multiply each point's share of the gradient by the number of points, so that the shape's center learns as fast as a
+    /// standard network at the same learning rate. Default true. Without it a line's midpoint is trained as with half the
+    /// learning rate and a simplex of three's centroid with a third (the coefficients of a point sum to 1), which the
+    /// paper's 160-epoch budgets absorb and short budgets do not.
+    /// </summary>
+    public bool CenterPreserving { get; set; } = true;
+
+    /// <summary>
+    /// Fraction of the budget trained as one network before the points part: every point starts from the same weights and
+    /// they are trained together for this fraction of the steps, then sampling (and the cos^2 term) spreads them out.
+    /// Default 0 (off: every point starts from its own initialization, the paper's recipe).
+    /// </summary>
+    public double WarmStartFraction { get; set; }
+
     internal override double BetaValue => Beta;
     internal override bool LayerWiseValue => LayerWise;
+    internal override bool CenterPreservingValue => CenterPreserving;
+    internal override double WarmStartFractionValue => WarmStartFraction;
 }
 
 /// <summary>Options of the line trainer: <c>w(a) = (1 - a) w0 + a w1</c>.</summary>

@@ -18,5 +18,5 @@ public sealed class StochasticWeightAveragingOptions : NeuralNetworkTrainerOptio
     /// <summary>The constant learning rate of the averaging phase. Default 0.01.</summary>
     public double SwaLearningRate { get; set; } = 0.01;
 
-    internal int StartEpoch => SwaStartEpoch ?? Math.Max(1, (int)Math.Ceiling(0.75 * Epochs));
+    internal int StartEpochOf(int epochs) => SwaStartEpoch ?? Math.Max(1, (int)Math.Ceiling(0.75 * epochs));
 }

@@ -23,9 +23,8 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
         _context = context ?? throw new ArgumentNullException(nameof(context));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         TrainingRun.Settings(options, 0).Validate();
-        int start = options.StartEpoch;
-        if (start < 1 || start > options.Epochs)
-            throw new ArgumentOutOfRangeException(nameof(StochasticWeightAveragingOptions.SwaStartEpoch), start, $"SwaStartEpoch must be in [1, Epochs = {options.Epochs}].");
+        if (options.SwaStartEpoch is int first && (first < 1 || options.Epochs is int epochs && first > epochs))
+            throw new ArgumentOutOfRangeException(nameof(StochasticWeightAveragingOptions.SwaStartEpoch), first, $"SwaStartEpoch must be in [1, Epochs = {options.Epochs}].");
         if (!(options.SwaLearningRate > 0 && options.SwaLearningRate <= options.LearningRate))
             throw new ArgumentOutOfRangeException(nameof(StochasticWeightAveragingOptions.SwaLearningRate), options.SwaLearningRate,
                 $"SwaLearningRate must be positive and at most LearningRate ({options.LearningRate}).");
@@ -43,14 +42,17 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
     public SubspaceTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         using var run = TrainingRun.Start(_context, "StochasticWeightAveraging", _options, trainData, validationData);
-        var spec = new NetworkSpec { Kind = "mlp", InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount };
-        int start = _options.StartEpoch;
+        var spec = run.Standardized(new NetworkSpec { Kind = "mlp", InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
+        int epochs = run.EpochsFor(_options);
+        int start = _options.StartEpochOf(epochs);
+        if (start > epochs)
+            throw new ArgumentOutOfRangeException(nameof(StochasticWeightAveragingOptions.SwaStartEpoch), start, $"SwaStartEpoch must be in [1, Epochs = {epochs}] (the automatic budget for {run.Train.Count} rows).");
         int batchesPerEpoch = run.BatchesPerEpoch(_options.BatchSize);
-        run.Info($"SWA of a {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}: {_options.Epochs} epochs, averaging from epoch {start}, SWA lr {_options.SwaLearningRate}.");
+        run.Info($"SWA of a {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}: {epochs} epochs, averaging from epoch {start}, SWA lr {_options.SwaLearningRate}.");
 
         using var average = new WeightAverage();
         SubspaceNetwork? network = null;
-        var loop = new SubspaceTrainingLoop(SinglePoint.Instance, TrainingRun.Settings(_options, run.Seed) with { Beta = 0, LayerWise = false, WarmupEpochs = 0 })
+        var loop = new SubspaceTrainingLoop(SinglePoint.Instance, run.SettingsFor(_options) with { Beta = 0, LayerWise = false, WarmupEpochs = 0 })
         {
             Progress = _options.Progress,
             Log = run.Info,

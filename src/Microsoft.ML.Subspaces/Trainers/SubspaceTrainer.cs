@@ -38,14 +38,14 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
     public SubspaceTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         using var run = TrainingRun.Start(_context, Shape.Name, _options, trainData, validationData);
-        var spec = BuildSpec(trainData.Schema, (int)run.Train.FeatureSize, run.Train.ClassCount);
+        var spec = run.Standardized(BuildSpec(trainData.Schema, (int)run.Train.FeatureSize, run.Train.ClassCount), _options);
         run.Info($"Training a {Shape.Name} of {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
 
         // Networks with BatchNorm: training rows kept (and saved, from CPU memory) to recompute statistics for each prediction point.
         var batchNormSample = NetworkFactory.HasBatchNorm(spec) ? run.BatchNormSample(_options.BatchNormSampleRows) : null;
         try
         {
-            var loop = new SubspaceTrainingLoop(Shape, TrainingRun.Settings(_options, run.Seed))
+            var loop = new SubspaceTrainingLoop(Shape, run.SettingsFor(_options))
             {
                 Progress = _options.Progress,
                 Log = run.Info,

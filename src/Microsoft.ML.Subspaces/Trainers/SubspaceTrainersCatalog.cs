@@ -15,23 +15,23 @@ public sealed partial class SubspaceTrainersCatalog
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data.</param>
-    /// <param name="learningRate">Peak SGD learning rate.</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="NeuralNetworkTrainerOptions.AutomaticEpochs"/>).</param>
+    /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
     /// <param name="layerWise">Draw one point per layer in each batch.</param>
     /// <param name="beta">Weight of the cos^2 regularizer between points.</param>
     public SubspaceTrainer Line(string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int epochs = 20, double learningRate = 0.05, int batchSize = 128, int[]? hiddenLayers = null, bool layerWise = false, double beta = 1.0) =>
+        int? epochs = null, double? learningRate = null, int batchSize = 128, int[]? hiddenLayers = null, bool layerWise = false, double beta = 1.0) =>
         Line(Fill(new LineTrainerOptions { LayerWise = layerWise, Beta = beta }, labelColumnName, featureColumnName, exampleWeightColumnName, epochs, learningRate, batchSize, hiddenLayers));
 
     /// <summary>A line of networks, with all options.</summary>
     public SubspaceTrainer Line(LineTrainerOptions options) => new(_context, LineSubspace.Instance, Check(options));
 
     /// <summary>A quadratic Bezier curve of networks <c>(1-a)^2 w0 + 2a(1-a) wc + a^2 w1</c>, trained in one run.</summary>
-    /// <inheritdoc cref="Line(string, string, string, int, double, int, int[], bool, double)"/>
+    /// <inheritdoc cref="Line(string, string, string, int?, double?, int, int[], bool, double)"/>
     public SubspaceTrainer Curve(string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int epochs = 20, double learningRate = 0.05, int batchSize = 128, int[]? hiddenLayers = null, bool layerWise = false, double beta = 1.0) =>
+        int? epochs = null, double? learningRate = null, int batchSize = 128, int[]? hiddenLayers = null, bool layerWise = false, double beta = 1.0) =>
         Curve(Fill(new CurveTrainerOptions { LayerWise = layerWise, Beta = beta }, labelColumnName, featureColumnName, exampleWeightColumnName, epochs, learningRate, batchSize, hiddenLayers));
 
     /// <summary>A quadratic Bezier curve of networks, with all options.</summary>
@@ -42,14 +42,14 @@ public sealed partial class SubspaceTrainersCatalog
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data.</param>
-    /// <param name="learningRate">Peak SGD learning rate.</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="NeuralNetworkTrainerOptions.AutomaticEpochs"/>).</param>
+    /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
     /// <param name="layerWise">Draw one point per layer in each batch.</param>
     /// <param name="beta">Weight of the cos^2 regularizer between points.</param>
     public SubspaceTrainer Simplex(int vertices = 3, string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int epochs = 20, double learningRate = 0.05, int batchSize = 128, int[]? hiddenLayers = null, bool layerWise = false, double beta = 1.0) =>
+        int? epochs = null, double? learningRate = null, int batchSize = 128, int[]? hiddenLayers = null, bool layerWise = false, double beta = 1.0) =>
         Simplex(Fill(new SimplexTrainerOptions { Vertices = vertices, LayerWise = layerWise, Beta = beta }, labelColumnName, featureColumnName, exampleWeightColumnName, epochs, learningRate, batchSize, hiddenLayers));
 
     /// <summary>A simplex of networks, with all options.</summary>
@@ -59,12 +59,12 @@ public sealed partial class SubspaceTrainersCatalog
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data.</param>
-    /// <param name="learningRate">Peak SGD learning rate.</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="NeuralNetworkTrainerOptions.AutomaticEpochs"/>).</param>
+    /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
     public SubspaceTrainer Standard(string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
-        int epochs = 20, double learningRate = 0.05, int batchSize = 128, int[]? hiddenLayers = null) =>
+        int? epochs = null, double? learningRate = null, int batchSize = 128, int[]? hiddenLayers = null) =>
         Standard(Fill(new StandardTrainerOptions(), labelColumnName, featureColumnName, exampleWeightColumnName, epochs, learningRate, batchSize, hiddenLayers));
 
     /// <summary>One network, with all options.</summary>
@@ -73,14 +73,14 @@ public sealed partial class SubspaceTrainersCatalog
     private static T Check<T>(T options) where T : NeuralNetworkTrainerOptions =>
         options ?? throw new ArgumentNullException(nameof(options));
 
-    private static T Fill<T>(T options, string label, string features, string? weight, int epochs, double learningRate, int batchSize, int[]? hidden)
+    private static T Fill<T>(T options, string label, string features, string? weight, int? epochs, double? learningRate, int batchSize, int[]? hidden)
         where T : NeuralNetworkTrainerOptions
     {
         options.LabelColumnName = label;
         options.FeatureColumnName = features;
         options.ExampleWeightColumnName = weight;
         options.Epochs = epochs;
-        options.LearningRate = learningRate;
+        if (learningRate is double rate) options.LearningRate = rate;
         options.BatchSize = batchSize;
         if (hidden is not null) options.HiddenLayers = hidden;
         return options;

@@ -1,5 +1,6 @@
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Subspaces.Data;
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Training;
 using Microsoft.ML.Subspaces.Transformers;
@@ -78,8 +79,19 @@ internal sealed class TrainingRun : IDisposable
             }
             else labels = dataLabels is { } kv && kv.Count == read.Data.ClassCount ? kv : LabelKeyValues.Ordinal(read.Data.ClassCount);
 
+            if (!(options.ValidationFraction >= 0 && options.ValidationFraction < 1))
+                throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.ValidationFraction), options.ValidationFraction, "ValidationFraction must be in [0, 1).");
             TensorDataset? validation = null;
-            if (validationData is not null)
+            if (validationData is null && options.ValidationFraction > 0)
+            {
+                var (kept, heldOut) = HoldOut(read.Data, options.ValidationFraction, seed);
+                owned.Add(kept);
+                owned.Add(heldOut);
+                read = read with { Data = kept };
+                validation = heldOut.To(device);
+                if (!ReferenceEquals(validation, heldOut)) owned.Add(validation);
+            }
+            else if (validationData is not null)
             {
                 var v = DataViewTensorReader.Read(validationData, features, options.LabelColumnName, null, "validation");
                 owned.Add(v.Data);
@@ -101,10 +113,13 @@ internal sealed class TrainingRun : IDisposable
         }
     }
 
-    /// <summary>The training settings of <paramref name="options"/> for this run's seed.</summary>
-    public static TrainingSettings Settings(NeuralNetworkTrainerOptions options, int seed) => new()
+    /// <summary>
+    /// The training settings of <paramref name="options"/> for a seed and a number of training rows (the automatic budget
+    /// needs it; without it, at construction, only the options themselves are checked).
+    /// </summary>
+    public static TrainingSettings Settings(NeuralNetworkTrainerOptions options, int seed, long? rows = null) => new()
     {
-        Epochs = options.Epochs,
+        Epochs = rows is long n ? options.EpochsFor(n) : options.Epochs ?? NeuralNetworkTrainerOptions.AutomaticMinimumEpochs,
         BatchSize = options.BatchSize,
         LearningRate = options.LearningRate,
         Momentum = options.Momentum,
@@ -113,8 +128,31 @@ internal sealed class TrainingRun : IDisposable
         Beta = options.BetaValue,
         LayerWise = options.LayerWiseValue,
         LabelSmoothing = options.LabelSmoothing,
+        CenterPreserving = options.CenterPreservingValue,
+        WarmStartFraction = options.WarmStartFractionValue,
+        EarlyStoppingPatience = options.EarlyStoppingPatience,
         Seed = seed,
     };
+
+    /// <summary>
+    /// <paramref name="spec"/> with the input standardization <see cref="NeuralNetworkTrainerOptions.StandardizeFeatures"/>
+    /// asks for, fitted on this run's training rows: per feature for an MLP, per channel for an image network that was not
+    /// given <see cref="NeuralNetworkTrainerOptions.ChannelMean"/>.
+    /// </summary>
+    public NetworkSpec Standardized(NetworkSpec spec, NeuralNetworkTrainerOptions options)
+    {
+        if (!options.StandardizeFeatures) return spec;
+        if (!spec.IsImageNetwork)
+        {
+            var (mean, std) = FeatureStandardization.Fit(Train.Features);
+            return FeatureStandardization.IsIdentity(mean, std) ? spec : spec with { FeatureMean = mean, FeatureStd = std };
+        }
+        if (spec.ChannelMean.Length > 0) return spec;
+        using var scope = NewDisposeScope();
+        var channels = Train.Features.view(Train.Count, spec.InputShape[0], -1).transpose(0, 1).reshape(spec.InputShape[0], -1);
+        var (channelMean, channelStd) = FeatureStandardization.Fit(channels.t());
+        return FeatureStandardization.IsIdentity(channelMean, channelStd) ? spec : spec with { ChannelMean = channelMean, ChannelStd = channelStd };
+    }
 
     /// <summary>
     /// Up to <paramref name="limit"/> training rows in a seeded random order, in CPU memory (saved with the model):
@@ -133,6 +171,28 @@ internal sealed class TrainingRun : IDisposable
         var index = tensor(order.AsSpan(0, count).ToArray()).to(Train.Features.device);
         return Train.Features.index_select(0, index).contiguous().cpu().MoveToOuterDisposeScope();
     }
+
+    /// <summary>Splits <paramref name="data"/> into the rows kept for training and a seeded random <paramref name="fraction"/> held out (at least one row each).</summary>
+    private static (TensorDataset Kept, TensorDataset HeldOut) HoldOut(TensorDataset data, double fraction, int seed)
+    {
+        long n = data.Count;
+        long held = Math.Clamp((long)Math.Round(n * fraction), 1, n - 1);
+        if (n < 2) throw new ArgumentException($"ValidationFraction needs at least 2 training rows; there are {n}.", nameof(NeuralNetworkTrainerOptions.ValidationFraction));
+        using var generator = new Generator(unchecked((ulong)seed * 7919 + 13), CPU);
+        using var order = randperm(n, generator: generator).to(data.Features.device);
+        TensorDataset Take(long start, long count)
+        {
+            using var index = order.narrow(0, start, count);
+            return new TensorDataset(data.Features.index_select(0, index), data.Labels.index_select(0, index), data.ClassCount, data.Weights?.index_select(0, index));
+        }
+        return (Take(held, n - held), Take(0, held));
+    }
+
+    /// <summary>The training settings of <paramref name="options"/> for this run's seed and training rows.</summary>
+    public TrainingSettings SettingsFor(NeuralNetworkTrainerOptions options) => Settings(options, Seed, Train.Count);
+
+    /// <summary>Epochs of a fit on this run's training rows.</summary>
+    public int EpochsFor(NeuralNetworkTrainerOptions options) => options.EpochsFor(Train.Count);
 
     /// <summary>Batches in one pass over the training data.</summary>
     public int BatchesPerEpoch(int batchSize) => SubspaceTrainingLoop.BatchesPerEpoch(Train.Count, batchSize);

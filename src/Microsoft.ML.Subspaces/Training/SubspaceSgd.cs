@@ -63,6 +63,14 @@ public sealed class SubspaceSgd : IDisposable
     /// <summary>Learning rate of the next step.</summary>
     public double LearningRate { get; set; }
 
+    /// <summary>
+    /// Multiplies every point's share <c>c_i * dL/dMixed</c> of the gradient (default 1). With coefficients that sum to 1 the
+    /// shape's center moves by <c>lr / k</c> times the gradient per step; a scale of k (the point count) makes the center
+    /// move as a standard network does at the same learning rate (see <see cref="TrainingSettings.CenterPreserving"/>).
+    /// Weight decay and the cos^2 regularizer are not scaled.
+    /// </summary>
+    public double GradientScale { get; set; } = 1;
+
     /// <summary>Points that are never updated (for example the fixed ends of a curve between two models).</summary>
     public ISet<int> FrozenPoints { get; } = new HashSet<int>();
 
@@ -148,7 +156,7 @@ public sealed class SubspaceSgd : IDisposable
                 Momentum = Pointer(_momentum[p]),
                 Length = g.numel(),
                 PointCount = k,
-                GradientScale = c.Select(v => (float)v).ToArray(),
+                GradientScale = c.Select(v => (float)(v * GradientScale)).ToArray(),
                 Decay = Decay(k, reg),
                 Frozen = frozen,
             };
@@ -219,7 +227,7 @@ public sealed class SubspaceSgd : IDisposable
             {
                 // Whole-tensor passes over all k points at once where the update is the same for every point.
                 b.mul_(Momentum);
-                for (int i = 0; i < k; i++) b[i].add_(g, alpha: c[i]);
+                for (int i = 0; i < k; i++) b[i].add_(g, alpha: c[i] * GradientScale);
                 if (WeightDecay != 0) b.add_(w, alpha: WeightDecay);
                 if (reg is not null)
                 {
@@ -236,7 +244,7 @@ public sealed class SubspaceSgd : IDisposable
             {
                 if (FrozenPoints.Contains(i)) continue;
                 var bi = b[i];
-                bi.mul_(Momentum).add_(g, alpha: c[i]);
+                bi.mul_(Momentum).add_(g, alpha: c[i] * GradientScale);
                 double decay = WeightDecay;
                 if (reg is not null && (i == reg.J || i == reg.K))
                 {

@@ -58,6 +58,9 @@ public sealed class SubspaceTrainingLoop
     /// </summary>
     public Tensor? BatchNormSample { get; init; }
 
+    /// <summary>With early stopping: the epoch whose weights the last training run ended with (the best one); else null.</summary>
+    public int? StoppedEarly { get; private set; }
+
     /// <summary>The per-epoch history of the last training run.</summary>
     public IReadOnlyList<EpochSummary> History => _history;
     private readonly List<EpochSummary> _history = new();
@@ -72,6 +75,7 @@ public sealed class SubspaceTrainingLoop
         var spec = architecture.WithPointCount(_shape.PointCount);
         using var generator = new Generator((ulong)_settings.Seed, CPU);
         var network = NetworkFactory.Create(spec, generator);
+        if (_settings.WarmStartFraction > 0) network.TieAllPointsToFirst();
         network.to(device);
         try
         {
@@ -127,8 +131,19 @@ public sealed class SubspaceTrainingLoop
         int layerCount = network.SubspaceLayers.Count;
         bool regularize = k > 1 && _settings.Beta > 0;
         bool decayMixed = _settings.WeightDecayMode == WeightDecayMode.MixedWeight && _settings.WeightDecay > 0;
+        long warmSteps = k > 1 ? (long)Math.Round(_settings.WarmStartFraction * totalSteps) : 0;
+        var tied = Enumerable.Repeat(Enumerable.Repeat(1.0 / k, k).ToArray(), layerCount).ToArray();
+        // The point and cos^2 pair of step s: during the warm start every point takes the same share (the points stay equal).
+        double[][] PointOf(long s) => s < warmSteps ? tied : SamplePoint(random, layerCount);
+        (int, int)? PairOf(long s) => regularize && s >= warmSteps ? SamplePair(random, k) : null;
+        if (validation is null && _settings.EarlyStoppingPatience is not null)
+            throw new ArgumentException("Early stopping needs validation data: pass a validation set (or a held-out fraction of the training rows).", nameof(validation));
+        using var best = new BestEpoch(network);
 
-        using var optimizer = new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints);
+        using var optimizer = new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints)
+        {
+            GradientScale = _settings.CenterPreserving ? k : 1,
+        };
         network.train();
         var clock = Stopwatch.StartNew();
         long step = 0;
@@ -160,8 +175,8 @@ public sealed class SubspaceTrainingLoop
                 // The point: one for the whole network, or one per layer.
                 if (pending is null)
                 {
-                    pending = SamplePoint(random, layerCount);
-                    pendingPair = regularize ? SamplePair(random, k) : null;
+                    pending = PointOf(step);
+                    pendingPair = PairOf(step);
                 }
                 if (!pendingMixed) network.Mix(pending);
 
@@ -185,8 +200,8 @@ public sealed class SubspaceTrainingLoop
                     terms = optimizer.CosineRegularizer(pair.J, pair.K, _settings.Beta) ?? network.CosineRegularizer(pair.J, pair.K, _settings.Beta);
                     batchLoss += terms.Value;
                 }
-                pending = SamplePoint(random, layerCount);
-                pendingPair = regularize ? SamplePair(random, k) : null;
+                pending = PointOf(step + 1);
+                pendingPair = PairOf(step + 1);
                 optimizer.Step(terms, pending, pendingPair);
                 pendingMixed = true;
                 if (!double.IsFinite(batchLoss))
@@ -206,7 +221,22 @@ public sealed class SubspaceTrainingLoop
                         (validationAccuracy is double acc ? $", validation accuracy at center {acc:P2}" : ""));
             Progress?.Report(new TrainingProgress(epoch, epochs, batches, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy));
             AfterEpoch?.Invoke(epoch);
+            if (_settings.EarlyStoppingPatience is int patience && validationAccuracy is double accuracy)
+            {
+                if (best.Offer(epoch, accuracy)) continue;
+                if (epoch - best.Epoch >= patience)
+                {
+                    Log?.Invoke($"early stopping after epoch {epoch}: the center's validation accuracy has not improved on epoch {best.Epoch}'s {best.Accuracy:P2} for {patience} epochs");
+                    break;
+                }
+            }
         }
+        if (best.Epoch > 0 && best.Epoch != _history.Count)
+        {
+            best.Restore();
+            Log?.Invoke($"restored the weights of epoch {best.Epoch} (validation accuracy at center {best.Accuracy:P2})");
+        }
+        StoppedEarly = _settings.EarlyStoppingPatience is not null ? best.Epoch : null;
         network.eval();
     }
 

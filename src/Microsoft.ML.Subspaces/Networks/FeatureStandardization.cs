@@ -1,0 +1,95 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Networks;
+
+/// <summary>
+/// <c>(x - mean_j) / std_j</c> per feature of <c>[N, D]</c>, the first step of an MLP whose <see cref="NetworkSpec"/>
+/// carries <see cref="NetworkSpec.FeatureMean"/> and <see cref="NetworkSpec.FeatureStd"/> (fitted on the training rows):
+/// inside the network, so that prediction, saved models and every point of a subspace apply it too.
+/// </summary>
+internal sealed class FeatureStandardization : nn.Module<Tensor, Tensor>
+{
+    private Tensor mean;
+    private Tensor inverseStd;
+
+    public FeatureStandardization(double[] featureMean, double[] featureStd) : base(nameof(FeatureStandardization))
+    {
+        mean = tensor(Array.ConvertAll(featureMean, v => (float)v)).view(1, -1);
+        inverseStd = tensor(Array.ConvertAll(featureStd, v => (float)(1 / v))).view(1, -1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => input.sub(mean).mul_(inverseStd);
+
+    /// <summary>The module of <paramref name="spec"/>, or null when it standardizes nothing.</summary>
+    public static FeatureStandardization? Of(NetworkSpec spec) =>
+        spec.FeatureMean is { Length: > 0 } ? new FeatureStandardization(spec.FeatureMean, spec.FeatureStd) : null;
+
+    /// <summary>
+    /// Fits the standardization of the columns of <paramref name="features"/> <c>[N, D]</c> (in float64). A column whose
+    /// training values already lie in [-1, 1] (pixels scaled to [0, 1], one-hot columns, features the user scaled) passes
+    /// through: mean 0, divisor 1. Every other column is centered on its mean and divided by
+    /// <c>max(std, range / <see cref="MaximumSpread"/>)</c>, so that no training value lands more than
+    /// <see cref="MaximumSpread"/> from the mean however skewed the column is (counts, money); a constant column gets divisor 1.
+    /// </summary>
+    /// <remarks>
+    /// Why scaled columns pass through: standardizing MNIST's [0, 1] pixels (every pixel to unit variance) cost the
+    /// line's midpoint 3-5 points of accuracy under 20% label noise on a validation split, and a plain standard network
+    /// 0.7 points on clean labels; see the README's "choosing the defaults".
+    /// </remarks>
+    public static (double[] Mean, double[] Std) Fit(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = features.to_type(ScalarType.Float64);
+        var mean = x.mean(new long[] { 0 });
+        var std = (x - mean).square().mean(new long[] { 0 }).sqrt();
+        var min = x.amin(new long[] { 0 }).cpu().data<double>().ToArray();
+        var max = x.amax(new long[] { 0 }).cpu().data<double>().ToArray();
+        var m = mean.cpu().data<double>().ToArray();
+        var s = std.cpu().data<double>().ToArray();
+        for (int j = 0; j < s.Length; j++)
+        {
+            if (min[j] >= -1 && max[j] <= 1)
+            {
+                (m[j], s[j]) = (0, 1);
+                continue;
+            }
+            s[j] = Math.Max(s[j], (max[j] - min[j]) / MaximumSpread);
+            if (!(s[j] > 0) || !double.IsFinite(s[j])) s[j] = 1;
+        }
+        return (m, s);
+    }
+
+    /// <summary>The farthest, in divisors, a standardized training value can be from its column's mean.</summary>
+    public const double MaximumSpread = 4;
+
+    /// <summary>True when the fitted statistics change nothing (every column passed through).</summary>
+    public static bool IsIdentity(double[] mean, double[] std) => mean.All(v => v == 0) && std.All(v => v == 1);
+
+    /// <summary>Applies the standardization of <paramref name="spec"/> to float64 features <c>[N, D]</c> (a new tensor), or returns them as they are.</summary>
+    public static Tensor Apply(NetworkSpec spec, Tensor features)
+    {
+        if (spec.FeatureMean is not { Length: > 0 }) return features.alias();
+        using var scope = NewDisposeScope();
+        var mean = tensor(spec.FeatureMean, dtype: features.dtype, device: features.device).view(1, -1);
+        var std = tensor(spec.FeatureStd, dtype: features.dtype, device: features.device).view(1, -1);
+        return ((features - mean) / std).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the value when the spec's standardization cannot apply to its input.</summary>
+    public static void Validate(NetworkSpec spec)
+    {
+        var mean = spec.FeatureMean ?? Array.Empty<double>();
+        var std = spec.FeatureStd ?? Array.Empty<double>();
+        if (mean.Length != std.Length)
+            throw new ArgumentException($"Feature standardization needs as many means as standard deviations; got {mean.Length} and {std.Length}.", nameof(spec));
+        if (mean.Length != 0 && mean.Length != spec.InputSize)
+            throw new ArgumentException($"Feature standardization has {mean.Length} values per statistic; the network takes {spec.InputSize} features.", nameof(spec));
+        foreach (var m in mean)
+            if (!double.IsFinite(m)) throw new ArgumentOutOfRangeException(nameof(spec), m, "Feature means must be finite.");
+        foreach (var d in std)
+            if (!(d > 0) || double.IsInfinity(d)) throw new ArgumentOutOfRangeException(nameof(spec), d, "Feature standard deviations must be positive and finite.");
+    }
+}

@@ -1,0 +1,53 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Training;
+
+/// <summary>
+/// Early stopping's memory: the epoch with the best validation accuracy so far and a copy of every parameter and buffer
+/// of the network at that epoch (all points, BatchNorm statistics), to restore at the end of training.
+/// </summary>
+internal sealed class BestEpoch : IDisposable
+{
+    private readonly nn.Module _network;
+    private Tensor[]? _copy;
+
+    public BestEpoch(nn.Module network) => _network = network;
+
+    /// <summary>The best epoch so far (0: none yet).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Its validation accuracy.</summary>
+    public double Accuracy { get; private set; } = double.NegativeInfinity;
+
+    /// <summary>Records <paramref name="epoch"/> when it beats the best so far (copying the weights); returns whether it did.</summary>
+    public bool Offer(int epoch, double accuracy)
+    {
+        if (!(accuracy > Accuracy)) return false;
+        Epoch = epoch;
+        Accuracy = accuracy;
+        using var _ = no_grad();
+        var state = Tensors();
+        if (_copy is null) _copy = state.Select(t => t.clone().DetachFromDisposeScope()).ToArray();
+        else for (int i = 0; i < state.Length; i++) _copy[i].copy_(state[i]);
+        return true;
+    }
+
+    /// <summary>Copies the best epoch's weights back into the network.</summary>
+    public void Restore()
+    {
+        if (_copy is null) return;
+        using var _ = no_grad();
+        var state = Tensors();
+        for (int i = 0; i < state.Length; i++) state[i].copy_(_copy[i]);
+    }
+
+    private Tensor[] Tensors() => _network.parameters().Cast<Tensor>().Concat(_network.buffers()).ToArray();
+
+    public void Dispose()
+    {
+        if (_copy is null) return;
+        foreach (var t in _copy) t.Dispose();
+        _copy = null;
+    }
+}

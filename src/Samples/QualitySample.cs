@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Subspaces.Evaluation;
+using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Transformers;
+using Subspaces.Samples.Common;
+
+namespace Subspaces.Samples;
+
+/// <summary>
+/// The quality benchmark: every shared data set that fits a classification task, several seeds, clean and with label
+/// noise, the library's models with their default options next to ML.NET's LightGbm with its defaults; one Markdown
+/// table of accuracy (mean and range over the seeds), log-loss, ECE and training seconds, printed and written to a file.
+/// <para>
+/// With <c>--validation</c> every model trains on 80% of the training rows and is scored on the other 20%: the split on
+/// which the library's defaults were chosen (the test rows are never looked at then). <c>--grid</c> adds the standard
+/// network over a 3 x 3 grid of learning rate x budget around the defaults. The other options override a default, for
+/// measuring it.
+/// </para>
+/// </summary>
+public static class QualitySample
+{
+    /// <summary>The usage line.</summary>
+    public const string Usage =
+        "quality [--datasets a,b (mnist,optdigits,adult,mnist-png)] [--seeds N (3)] [--noise 0,0.2] [--models m,n (all)] [--validation] [--grid] " +
+        "[--out FILE (quality.md)] [--threads T] [--lr X] [--epochs N] [--batch N] [--beta X] [--no-standardize] [--no-center] [--hidden 512,512]";
+
+    /// <summary>Every model name, in table order.</summary>
+    public static readonly string[] Models = { "standard", "line", "layer-wise line", "simplex", "swa", "ensemble", "lightgbm" };
+
+    /// <summary>Options of the quality benchmark.</summary>
+    public sealed record Options
+    {
+        public string[] Datasets { get; init; } = { "mnist", "optdigits", "adult", "mnist-png" };
+        public int Seeds { get; init; } = 3;
+        public double[] Noise { get; init; } = { 0, 0.2 };
+        public string[] Models { get; init; } = QualitySample.Models;
+        public bool Validation { get; init; }
+        public bool Grid { get; init; }
+        public string Output { get; init; } = "quality.md";
+        public int? Threads { get; init; }
+        public double? LearningRate { get; init; }
+        public int? Epochs { get; init; }
+        public int? BatchSize { get; init; }
+        public double? Beta { get; init; }
+        public bool? Standardize { get; init; }
+        public bool? CenterPreserving { get; init; }
+        public int[]? Hidden { get; init; }
+
+        /// <summary>Parses the options after the command name.</summary>
+        public static Options Parse(string[] args)
+        {
+            var o = new Options();
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {args[i]} needs a value. Usage: {Usage}");
+                double Number() => double.Parse(Next(), CultureInfo.InvariantCulture);
+                string[] List() => Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                o = args[i] switch
+                {
+                    "--datasets" => o with { Datasets = List() },
+                    "--seeds" => o with { Seeds = (int)Number() },
+                    "--noise" => o with { Noise = List().Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray() },
+                    "--models" => o with { Models = List() },
+                    "--validation" => o with { Validation = true },
+                    "--grid" => o with { Grid = true },
+                    "--out" => o with { Output = Next() },
+                    "--threads" => o with { Threads = (int)Number() },
+                    "--lr" => o with { LearningRate = Number() },
+                    "--epochs" => o with { Epochs = (int)Number() },
+                    "--batch" => o with { BatchSize = (int)Number() },
+                    "--beta" => o with { Beta = Number() },
+                    "--no-standardize" => o with { Standardize = false },
+                    "--no-center" => o with { CenterPreserving = false },
+                    "--hidden" => o with { Hidden = List().Select(int.Parse).ToArray() },
+                    _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: {Usage}"),
+                };
+            }
+            foreach (var d in o.Datasets)
+                if (!QualityDatasets.Names.Contains(d)) throw new ArgumentException($"Unknown data set '{d}'. Data sets: {string.Join(", ", QualityDatasets.Names)}.");
+            foreach (var m in o.Models)
+                if (!QualitySample.Models.Contains(m)) throw new ArgumentException($"Unknown model '{m}'. Models: {string.Join(", ", QualitySample.Models)}.");
+            if (o.Seeds < 1) throw new ArgumentException("--seeds must be at least 1.");
+            if (o.Noise.Any(n => !(n >= 0 && n < 1))) throw new ArgumentException("--noise values must be in [0, 1).");
+            return o;
+        }
+
+        /// <summary>The options given on the command line, as the table's header states them.</summary>
+        public string Overrides()
+        {
+            var parts = new List<string>();
+            if (LearningRate is double lr) parts.Add(FormattableString.Invariant($"LearningRate {lr}"));
+            if (Epochs is int e) parts.Add($"Epochs {e}");
+            if (BatchSize is int b) parts.Add($"BatchSize {b}");
+            if (Beta is double beta) parts.Add(FormattableString.Invariant($"Beta {beta}"));
+            if (Standardize is false) parts.Add("StandardizeFeatures false");
+            if (CenterPreserving is false) parts.Add("CenterPreserving false");
+            if (Hidden is not null) parts.Add($"HiddenLayers {string.Join("-", Hidden)}");
+            return parts.Count == 0 ? "defaults" : string.Join(", ", parts);
+        }
+    }
+
+    /// <summary>One model's scores on one data set, seed and noise level.</summary>
+    private sealed record Result(string Dataset, double Noise, string Model, int Seed, double Accuracy, double LogLoss, double Ece, double Seconds);
+
+    public static int RunCommand(string[] args)
+    {
+        Options options;
+        try { options = Options.Parse(args); }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        return Run(options);
+    }
+
+    public static int Run(Options options)
+    {
+        var results = new List<Result>();
+        var descriptions = new List<string>();
+        var clock = Stopwatch.StartNew();
+        foreach (var name in options.Datasets)
+        {
+            var data = QualityDatasets.Load(new MLContext(seed: 0), name);
+            descriptions.Add($"- **{data.Name}**: {data.Description}");
+            for (int seed = 0; seed < options.Seeds; seed++)
+            {
+                var ml = new MLContext(seed: seed);
+                var (train, evaluation) = Split(ml, data, options.Validation);
+                foreach (var noise in options.Noise)
+                {
+                    var noisy = noise > 0 ? ml.Subspaces().Experiments.WithLabelNoise(train, noise, seed: 1234 + seed) : train;
+                    foreach (var r in RunModels(ml, data, noisy, evaluation, options, seed, noise))
+                    {
+                        results.Add(r);
+                        Console.WriteLine(FormattableString.Invariant(
+                            $"[{clock.Elapsed:hh\\:mm\\:ss}] {r.Dataset,-15} noise {r.Noise:P0} seed {r.Seed} {r.Model,-24} accuracy {r.Accuracy:P2} log-loss {r.LogLoss:F4} ECE {r.Ece:F4} {r.Seconds:F1}s"));
+                    }
+                }
+            }
+        }
+        var table = Table(results, options, descriptions);
+        Console.WriteLine();
+        Console.WriteLine(table);
+        File.WriteAllText(options.Output, table);
+        Console.WriteLine($"Written to {Path.GetFullPath(options.Output)}.");
+        return 0;
+    }
+
+    /// <summary>The training rows and the rows scored: the test rows, or (validation) a seeded 20% of the training rows.</summary>
+    private static (IDataView Train, IDataView Evaluation) Split(MLContext ml, QualityDataset data, bool validation)
+    {
+        if (!validation) return (data.Train, data.Test);
+        var split = ml.Data.TrainTestSplit(data.Train, testFraction: 0.2, seed: 4242);
+        return (ml.Data.Cache(split.TrainSet), ml.Data.Cache(split.TestSet));
+    }
+
+    private static IEnumerable<Result> RunModels(MLContext ml, QualityDataset data, IDataView train, IDataView evaluation, Options options, int seed, double noise)
+    {
+        var trainers = ml.Subspaces().Trainers;
+        Result Row(string model, ITransformer fitted, double seconds)
+        {
+            var m = ml.Subspaces().Evaluate(fitted.Transform(evaluation));
+            return new Result(data.Name, noise, model, seed, m.Accuracy, m.LogLoss, m.ExpectedCalibrationError, seconds);
+        }
+        T Timed<T>(Func<T> fit, out double seconds)
+        {
+            var watch = Stopwatch.StartNew();
+            var fitted = fit();
+            seconds = watch.Elapsed.TotalSeconds;
+            return fitted;
+        }
+
+        SubspaceTransformer? standard = null;
+        try
+        {
+            if (options.Models.Contains("standard") || options.Models.Contains("ensemble"))
+            {
+                standard = Timed(() => trainers.Standard(Configure(new StandardTrainerOptions(), data, options)).Fit(train), out var s);
+                if (options.Models.Contains("standard")) yield return Row("standard", standard, s);
+                if (options.Models.Contains("ensemble"))
+                {
+                    using var second = Timed(() => trainers.Standard(Configure(new StandardTrainerOptions(), data, options)).Fit(train), out var s2);
+                    using var ensemble = ml.Subspaces().Ensemble(new ScorerTransformer[] { standard, second });
+                    yield return Row("independent ensemble (2)", ensemble, s + s2);
+                }
+            }
+            if (options.Models.Contains("line"))
+            {
+                using var line = Timed(() => trainers.Line(Configure(new LineTrainerOptions(), data, options)).Fit(train), out var s);
+                yield return Row("line midpoint", line, s);
+                using var ends = line.WithEnsemble(SubspaceEnsemble.Endpoints);
+                yield return Row("line endpoint ensemble", ends, s);
+                using var end = line.WithPoint(0.0);
+                yield return Row("line endpoint a=0", end, s);
+            }
+            if (options.Models.Contains("layer-wise line"))
+            {
+                using var line = Timed(() => trainers.Line(Configure(new LineTrainerOptions { LayerWise = true }, data, options)).Fit(train), out var s);
+                yield return Row("layer-wise line midpoint", line, s);
+            }
+            if (options.Models.Contains("simplex"))
+            {
+                using var simplex = Timed(() => trainers.Simplex(Configure(new SimplexTrainerOptions(), data, options)).Fit(train), out var s);
+                yield return Row("simplex(3) centroid", simplex, s);
+            }
+            if (options.Models.Contains("swa"))
+            {
+                using var swa = Timed(() => trainers.StochasticWeightAveraging(Configure(new StochasticWeightAveragingOptions(), data, options)).Fit(train), out var s);
+                yield return Row("swa", swa, s);
+            }
+            if (options.Models.Contains("lightgbm"))
+            {
+                var lightGbm = Timed(() => ml.MulticlassClassification.Trainers.LightGbm().Fit(train), out var s);
+                yield return Row("lightgbm (ML.NET defaults)", lightGbm, s);
+            }
+            if (options.Grid)
+            {
+                var baseline = Configure(new StandardTrainerOptions(), data, options);
+                double lr = baseline.LearningRate;
+                foreach (var lrFactor in new[] { 0.5, 1, 2 })
+                foreach (var budgetFactor in new[] { 0.5, 1, 2 })
+                {
+                    if (lrFactor == 1 && budgetFactor == 1) continue; // the standard row
+                    var o = Configure(new StandardTrainerOptions(), data, options);
+                    o.LearningRate = lr * lrFactor;
+                    o.Epochs = Math.Max(1, (int)Math.Round(budgetFactor * (options.Epochs
+                        ?? NeuralNetworkTrainerOptions.AutomaticEpochs(options.Validation ? data.TrainRows * 4 / 5 : data.TrainRows, o.BatchSize))));
+                    using var fitted = Timed(() => trainers.Standard(o).Fit(train), out var s);
+                    yield return Row(FormattableString.Invariant($"grid: lr x{lrFactor}, budget x{budgetFactor}"), fitted, s);
+                }
+            }
+        }
+        finally
+        {
+            standard?.Dispose();
+        }
+    }
+
+    /// <summary>The library's defaults, with the architecture the data set needs and the command line's overrides.</summary>
+    private static T Configure<T>(T o, QualityDataset data, Options options) where T : NeuralNetworkTrainerOptions
+    {
+        o.Network = data.Network;
+        if (options.Threads is int t) o.NumberOfThreads = t;
+        if (options.LearningRate is double lr) o.LearningRate = lr;
+        if (options.Epochs is int e) o.Epochs = e;
+        if (options.BatchSize is int b) o.BatchSize = b;
+        if (options.Standardize is bool s) o.StandardizeFeatures = s;
+        if (options.Hidden is int[] h) o.HiddenLayers = h;
+        if (o is SubspaceTrainerOptions subspace)
+        {
+            if (options.Beta is double beta) subspace.Beta = beta;
+            if (options.CenterPreserving is bool c) subspace.CenterPreserving = c;
+        }
+        return o;
+    }
+
+    /// <summary>The Markdown table: one row per data set, noise level and model; accuracy as mean and range over the seeds.</summary>
+    private static string Table(List<Result> results, Options options, List<string> descriptions)
+    {
+        var md = new StringBuilder();
+        md.AppendLine($"# Quality benchmark ({(options.Validation ? "validation: 80% of the training rows train, 20% are scored" : "test rows")})");
+        md.AppendLine();
+        md.AppendLine($"Options: {options.Overrides()}; {options.Seeds} seed(s); label noise on the training rows only. Accuracy: mean over the seeds " +
+                      "(min-max); log-loss, ECE (20 bins) and training seconds: means.");
+        md.AppendLine();
+        foreach (var d in descriptions) md.AppendLine(d);
+        md.AppendLine();
+        md.AppendLine("| data set | noise | model | accuracy % | log-loss | ECE | train s |");
+        md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var group in results.GroupBy(r => (r.Dataset, r.Noise, r.Model)))
+        {
+            var acc = group.Select(r => r.Accuracy * 100).ToArray();
+            md.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {group.Key.Dataset} | {group.Key.Noise:P0} | {group.Key.Model} | {acc.Average():F2} ({acc.Min():F2}-{acc.Max():F2}) | " +
+                $"{group.Average(r => r.LogLoss):F4} | {group.Average(r => r.Ece):F4} | {group.Average(r => r.Seconds):F1} |"));
+        }
+        return md.ToString();
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Shapes;
+using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Tests.Quality;
+
+/// <summary>The automatic budget, early stopping with the best epoch restored, and the warm start from a shared trajectory.</summary>
+public class TrainingBudgetTests
+{
+    [Theory]
+    [InlineData(8000, 128, 80)]    // 63 batches: 5000 steps need 80 epochs
+    [InlineData(3823, 128, 167)]   // 30 batches
+    [InlineData(600_000, 128, 10)] // large data: at least 10 epochs
+    [InlineData(100, 128, 200)]    // one batch: at most 200 epochs
+    public void Automatic_epochs_aim_at_a_number_of_steps_within_bounds(long rows, int batch, int expected) =>
+        Assert.Equal(expected, NeuralNetworkTrainerOptions.AutomaticEpochs(rows, batch));
+
+    [Fact]
+    public void A_fit_without_epochs_trains_the_automatic_budget()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 100));
+        using var model = ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { HiddenLayers = new[] { 8 }, BatchSize = 50, Device = "cpu" }).Fit(train);
+        Assert.Equal(NeuralNetworkTrainerOptions.AutomaticEpochs(100, 50), model.TrainingHistory.Count);
+    }
+
+    [Fact]
+    public void Early_stopping_stops_and_returns_the_best_epochs_weights()
+    {
+        var ml = new MLContext(seed: 1);
+        var keys = TestData.MapLabelToKey(ml).Fit(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
+        var train = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
+        var validation = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 600, 300));
+        var options = TestData.SmallLine(epochs: 60, hidden: 32);
+        options.ValidationSet = validation;
+        options.EarlyStoppingPatience = 2;
+        options.LearningRate = 0.5; // noisy enough that validation accuracy stops improving early
+        options.Seed = 3;
+        using var model = ml.Subspaces().Trainers.Line(options).Fit(train);
+        var history = model.TrainingHistory;
+        Assert.True(history.Count < 60, $"trained all {history.Count} epochs");
+        int best = Enumerable.Range(0, history.Count).MaxBy(i => history[i].ValidationAccuracy!.Value);
+        Assert.Equal(history.Count - 1 - 2, best); // stopped after exactly `patience` epochs without improvement
+        Assert.NotEqual(history[best].ValidationAccuracy, history[^1].ValidationAccuracy);
+        // The returned model is the best epoch's: its center scores that epoch's validation accuracy.
+        double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(validation)).MicroAccuracy;
+        Assert.Equal(history[best].ValidationAccuracy!.Value, accuracy, 9);
+    }
+
+    [Fact]
+    public void A_held_out_fraction_is_not_trained_on_and_feeds_early_stopping()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 400));
+        var options = TestData.SmallLine(epochs: 3, hidden: 16);
+        options.BatchSize = 30;
+        options.ValidationFraction = 0.25;
+        options.EarlyStoppingPatience = 5;
+        using var model = ml.Subspaces().Trainers.Line(options).Fit(train);
+        Assert.All(model.TrainingHistory, e => Assert.NotNull(e.ValidationAccuracy));
+        var progress = new List<TrainingProgress>();
+        options.Progress = new Progress(progress);
+        options.EarlyStoppingPatience = null;
+        using var again = ml.Subspaces().Trainers.Line(options).Fit(train);
+        Assert.Equal(10, progress.First(p => !p.IsEpochEnd).BatchesPerEpoch); // 300 of 400 rows trained, batches of 30
+    }
+
+    private sealed class Progress(List<TrainingProgress> sink) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => sink.Add(value);
+    }
+
+    [Fact]
+    public void Early_stopping_without_validation_data_is_an_error_naming_it()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 100));
+        var options = TestData.SmallLine(epochs: 2, hidden: 8);
+        options.EarlyStoppingPatience = 1;
+        var e = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
+        Assert.Contains("validation", e.Message);
+    }
+
+    [Fact]
+    public void Warm_start_keeps_points_equal_for_its_fraction_then_spreads_them()
+    {
+        using var generator = new Generator(1, CPU);
+        using var x = rand(new long[] { 64, 6 }, generator: generator);
+        using var y = randint(0, 3, new long[] { 64 }, generator: generator);
+        using var data = new TensorDataset(x.alias(), y.alias(), 3);
+        using var network = new SubspaceMlp(new NetworkSpec { InputSize = 6, HiddenSizes = new[] { 5 }, ClassCount = 3, PointCount = 2 }, generator);
+        network.TieAllPointsToFirst();
+        var gaps = new List<double>();
+        var loop = new SubspaceTrainingLoop(LineSubspace.Instance, new TrainingSettings { Epochs = 10, BatchSize = 16, WarmStartFraction = 0.5, Seed = 2, CenterPreserving = true })
+        {
+            AfterStep = _ => gaps.Add(network.SubspaceParameters.Max(p => (p.Points[0] - p.Points[1]).abs().max().item<float>())),
+        };
+        loop.Train(network, data);
+        Assert.Equal(40, gaps.Count);
+        Assert.All(gaps.Take(20), g => Assert.Equal(0, g));
+        Assert.All(gaps.Skip(21), g => Assert.True(g > 0));
+    }
+}
