@@ -119,9 +119,10 @@ public abstract class NeuralNetworkTrainerOptions
 
     /// <summary>
     /// Standardize the input inside the network with statistics of the training rows (saved with the model and applied at
-    /// prediction): an MLP subtracts each feature's mean and divides by its standard deviation (a constant feature is only
-    /// centered); an image network does it per channel unless <see cref="ChannelMean"/>/<see cref="ChannelStd"/> are given.
-    /// Default true: features in any units (counts, money, ages, pixels in [0, 255]) train alike.
+    /// prediction): an MLP centers each feature on its mean and divides it by <c>max(std, range / 4)</c> (a constant feature
+    /// is only centered); an image network does the same per channel unless <see cref="ChannelMean"/>/<see cref="ChannelStd"/>
+    /// are given. Default true: features in any units (counts, money, ages, pixels in [0, 255]) train alike, and multiplying
+    /// a feature by a constant changes nothing.
     /// </summary>
     public bool StandardizeFeatures { get; set; } = true;
 

@@ -145,13 +145,13 @@ internal sealed class TrainingRun : IDisposable
         if (!spec.IsImageNetwork)
         {
             var (mean, std) = FeatureStandardization.Fit(Train.Features);
-            return FeatureStandardization.IsIdentity(mean, std) ? spec : spec with { FeatureMean = mean, FeatureStd = std };
+            return spec with { FeatureMean = mean, FeatureStd = std };
         }
         if (spec.ChannelMean.Length > 0) return spec;
         using var scope = NewDisposeScope();
         var channels = Train.Features.view(Train.Count, spec.InputShape[0], -1).transpose(0, 1).reshape(spec.InputShape[0], -1);
         var (channelMean, channelStd) = FeatureStandardization.Fit(channels.t());
-        return FeatureStandardization.IsIdentity(channelMean, channelStd) ? spec : spec with { ChannelMean = channelMean, ChannelStd = channelStd };
+        return spec with { ChannelMean = channelMean, ChannelStd = channelStd };
     }
 
     /// <summary>
