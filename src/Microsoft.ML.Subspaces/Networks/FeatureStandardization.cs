@@ -31,7 +31,8 @@ internal sealed class FeatureStandardization : nn.Module<Tensor, Tensor>
     /// centered on its mean and divided by <c>max(std, range / <see cref="MaximumSpread"/>)</c>, so that no training value
     /// lands more than <see cref="MaximumSpread"/> divisors from the mean, however skewed the column (counts, money) or
     /// however rarely it is non-zero (border pixels); a constant column is only centered. Scaling a column by any positive
-    /// factor changes nothing the network sees.
+    /// factor changes nothing the network sees. Columns holding only 0 and 1 (indicators, one-hot encodings) pass through:
+    /// standardized, a rare category would become the largest input of all.
     /// </summary>
     public static (double[] Mean, double[] Std) Fit(Tensor features)
     {
@@ -41,11 +42,17 @@ internal sealed class FeatureStandardization : nn.Module<Tensor, Tensor>
         var mean = x.mean(new long[] { 0 });
         var std = (x - mean).square().mean(new long[] { 0 }).sqrt();
         var range = x.amax(new long[] { 0 }) - x.amin(new long[] { 0 });
+        var indicator = (x * (x - 1)).abs().amax(new long[] { 0 }).eq(0).cpu().data<bool>().ToArray();
         var m = mean.cpu().data<double>().ToArray();
         var s = std.cpu().data<double>().ToArray();
         var r = range.cpu().data<double>().ToArray();
         for (int j = 0; j < s.Length; j++)
         {
+            if (indicator[j])
+            {
+                (m[j], s[j]) = (0, 1);
+                continue;
+            }
             s[j] = Math.Max(s[j], r[j] / MaximumSpread);
             if (!(s[j] > 0) || !double.IsFinite(s[j])) s[j] = 1;
         }

@@ -31,6 +31,16 @@ public class InputStandardizationTests
     }
 
     [Fact]
+    public void Indicator_columns_pass_through()
+    {
+        using var x = tensor(new float[,] { { 0, 1, 0 }, { 0, 0, 1 }, { 1, 0, 0.5f }, { 0, 0, 0 } });
+        var (mean, std) = FeatureStandardization.Fit(x);
+        Assert.Equal(new double[] { 0, 0 }, mean[..2]);
+        Assert.Equal(new double[] { 1, 1 }, std[..2]);
+        Assert.Equal(0.375, mean[2], 6); // 0, 1, 0.5, 0: not an indicator
+    }
+
+    [Fact]
     public void Fitted_statistics_bound_every_training_value()
     {
         using var generator = new TorchSharp.torch.Generator(2, CPU);
