@@ -11,10 +11,11 @@ namespace Microsoft.ML.Subspaces.Tests.Quality;
 public class TrainingBudgetTests
 {
     [Theory]
-    [InlineData(8000, 128, 80)]    // 63 batches: 5000 steps need 80 epochs
-    [InlineData(3823, 128, 167)]   // 30 batches
+    [InlineData(8000, 128, 20)]    // 63 batches: 2500 steps would be 40 epochs; at most 20
+    [InlineData(16_000, 128, 20)]  // 125 batches: exactly 2500 steps
+    [InlineData(26_000, 128, 13)]  // 204 batches: 2500 steps
     [InlineData(600_000, 128, 10)] // large data: at least 10 epochs
-    [InlineData(100, 128, 200)]    // one batch: at most 200 epochs
+    [InlineData(100, 128, 20)]     // one batch
     public void Automatic_epochs_aim_at_a_number_of_steps_within_bounds(long rows, int batch, int expected) =>
         Assert.Equal(expected, NeuralNetworkTrainerOptions.AutomaticEpochs(rows, batch));
 
