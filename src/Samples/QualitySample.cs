@@ -25,7 +25,7 @@ public static class QualitySample
     /// <summary>The usage line.</summary>
     public const string Usage =
         "quality [--datasets a,b (mnist,optdigits,adult,mnist-png)] [--seeds N (3)] [--noise 0,0.2] [--models m,n (all)] [--validation] [--grid] " +
-        "[--out FILE (quality.md)] [--threads T] [--lr X] [--epochs N] [--batch N] [--beta X] [--no-standardize] [--no-center] [--hidden 512,512] [--warm-start F] [--warmup EPOCHS]";
+        "[--out FILE (quality.md)] [--threads T] [--lr X] [--epochs N] [--batch N] [--beta X] [--no-standardize] [--no-center] [--hidden 512,512] [--warmup EPOCHS]";
 
     /// <summary>Every model name, in table order.</summary>
     public static readonly string[] Models = { "standard", "line", "layer-wise line", "simplex", "swa", "ensemble", "lightgbm" };
@@ -48,7 +48,6 @@ public static class QualitySample
         public bool? Standardize { get; init; }
         public bool? CenterPreserving { get; init; }
         public int[]? Hidden { get; init; }
-        public double? WarmStart { get; init; }
         public double? WarmupEpochs { get; init; }
 
         /// <summary>Parses the options after the command name.</summary>
@@ -77,7 +76,6 @@ public static class QualitySample
                     "--no-standardize" => o with { Standardize = false },
                     "--no-center" => o with { CenterPreserving = false },
                     "--hidden" => o with { Hidden = List().Select(int.Parse).ToArray() },
-                    "--warm-start" => o with { WarmStart = Number() },
                     "--warmup" => o with { WarmupEpochs = Number() },
                     _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: {Usage}"),
                 };
@@ -102,7 +100,6 @@ public static class QualitySample
             if (Standardize is false) parts.Add("StandardizeFeatures false");
             if (CenterPreserving is false) parts.Add("CenterPreserving false");
             if (Hidden is not null) parts.Add($"HiddenLayers {string.Join("-", Hidden)}");
-            if (WarmStart is double w) parts.Add(FormattableString.Invariant($"WarmStartFraction {w}"));
             if (WarmupEpochs is double wu) parts.Add(FormattableString.Invariant($"WarmupEpochs {wu}"));
             return parts.Count == 0 ? "defaults" : string.Join(", ", parts);
         }
@@ -261,7 +258,6 @@ public static class QualitySample
         {
             if (options.Beta is double beta) subspace.Beta = beta;
             if (options.CenterPreserving is bool c) subspace.CenterPreserving = c;
-            if (options.WarmStart is double w) subspace.WarmStartFraction = w;
         }
         return o;
     }

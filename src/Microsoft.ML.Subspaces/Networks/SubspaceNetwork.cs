@@ -49,14 +49,6 @@ public abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
         foreach (var p in SubspaceParameters) p.GatherGradient();
     }
 
-    /// <summary>Sets every point of every subspace parameter to point 0 (a warm start trains the points as one network first).</summary>
-    public void TieAllPointsToFirst()
-    {
-        using var _ = no_grad();
-        foreach (var p in SubspaceParameters)
-            for (int i = 1; i < p.PointCount; i++) p.Points[i].copy_(p.Points[0]);
-    }
-
     /// <summary>Forgets the per-batch mixed weights and frees their buffers (training is over, or a point is about to be materialized).</summary>
     public void ClearMixing()
     {

@@ -156,7 +156,6 @@ public abstract class NeuralNetworkTrainerOptions
     internal virtual double BetaValue => 0;
     internal virtual bool LayerWiseValue => false;
     internal virtual bool CenterPreservingValue => false;
-    internal virtual double WarmStartFractionValue => 0;
 }
 
 /// <summary>Options of the standard (single network) trainer: the baseline, trained by the same loop.</summary>
@@ -181,17 +180,9 @@ public abstract class SubspaceTrainerOptions : NeuralNetworkTrainerOptions
     /// </summary>
     public bool CenterPreserving { get; set; } = true;
 
-    /// <summary>
-    /// Fraction of the budget trained as one network before the points part: every point starts from the same weights and
-    /// they are trained together for this fraction of the steps, then sampling (and the cos^2 term) spreads them out.
-    /// Default 0 (off: every point starts from its own initialization, the paper's recipe).
-    /// </summary>
-    public double WarmStartFraction { get; set; }
-
     internal override double BetaValue => Beta;
     internal override bool LayerWiseValue => LayerWise;
     internal override bool CenterPreservingValue => CenterPreserving;
-    internal override double WarmStartFractionValue => WarmStartFraction;
 }
 
 /// <summary>Options of the line trainer: <c>w(a) = (1 - a) w0 + a w1</c>.</summary>

@@ -129,7 +129,6 @@ internal sealed class TrainingRun : IDisposable
         LayerWise = options.LayerWiseValue,
         LabelSmoothing = options.LabelSmoothing,
         CenterPreserving = options.CenterPreservingValue,
-        WarmStartFraction = options.WarmStartFractionValue,
         EarlyStoppingPatience = options.EarlyStoppingPatience,
         Seed = seed,
     };

@@ -75,7 +75,6 @@ public sealed class SubspaceTrainingLoop
         var spec = architecture.WithPointCount(_shape.PointCount);
         using var generator = new Generator((ulong)_settings.Seed, CPU);
         var network = NetworkFactory.Create(spec, generator);
-        if (_settings.WarmStartFraction > 0) network.TieAllPointsToFirst();
         network.to(device);
         try
         {
@@ -131,11 +130,6 @@ public sealed class SubspaceTrainingLoop
         int layerCount = network.SubspaceLayers.Count;
         bool regularize = k > 1 && _settings.Beta > 0;
         bool decayMixed = _settings.WeightDecayMode == WeightDecayMode.MixedWeight && _settings.WeightDecay > 0;
-        long warmSteps = k > 1 ? (long)Math.Round(_settings.WarmStartFraction * totalSteps) : 0;
-        var tied = Enumerable.Repeat(Enumerable.Repeat(1.0 / k, k).ToArray(), layerCount).ToArray();
-        // The point and cos^2 pair of step s: during the warm start every point takes the same share (the points stay equal).
-        double[][] PointOf(long s) => s < warmSteps ? tied : SamplePoint(random, layerCount);
-        (int, int)? PairOf(long s) => regularize && s >= warmSteps ? SamplePair(random, k) : null;
         if (validation is null && _settings.EarlyStoppingPatience is not null)
             throw new ArgumentException("Early stopping needs validation data: pass a validation set (or a held-out fraction of the training rows).", nameof(validation));
         using var best = new BestEpoch(network);
@@ -175,8 +169,8 @@ public sealed class SubspaceTrainingLoop
                 // The point: one for the whole network, or one per layer.
                 if (pending is null)
                 {
-                    pending = PointOf(step);
-                    pendingPair = PairOf(step);
+                    pending = SamplePoint(random, layerCount);
+                    pendingPair = regularize ? SamplePair(random, k) : null;
                 }
                 if (!pendingMixed) network.Mix(pending);
 
@@ -200,8 +194,8 @@ public sealed class SubspaceTrainingLoop
                     terms = optimizer.CosineRegularizer(pair.J, pair.K, _settings.Beta) ?? network.CosineRegularizer(pair.J, pair.K, _settings.Beta);
                     batchLoss += terms.Value;
                 }
-                pending = PointOf(step + 1);
-                pendingPair = PairOf(step + 1);
+                pending = SamplePoint(random, layerCount);
+                pendingPair = regularize ? SamplePair(random, k) : null;
                 optimizer.Step(terms, pending, pendingPair);
                 pendingMixed = true;
                 if (!double.IsFinite(batchLoss))

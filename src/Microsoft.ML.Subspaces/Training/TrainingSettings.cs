@@ -29,13 +29,6 @@ public sealed record TrainingSettings
     /// </summary>
     public bool CenterPreserving { get; init; }
     /// <summary>
-    /// Fraction of the steps trained as one network before the points part (default 0: off). Every point starts from the
-    /// same initialization and, during the first <c>WarmStartFraction * steps</c>, they are trained as one network (each
-    /// gets the same share of the gradient; no point is sampled and no cos^2 term is added), so that they stay equal;
-    /// then sampling starts and the points spread out from that shared trajectory.
-    /// </summary>
-    public double WarmStartFraction { get; init; }
-    /// <summary>
     /// Stop when the center's validation accuracy has not improved for this many epochs, and end with the weights of the
     /// best epoch (null, default: train every epoch). Needs validation data.
     /// </summary>
@@ -66,7 +59,6 @@ public sealed record TrainingSettings
         if (TrainablePoints is { Count: 0 }) throw new ArgumentOutOfRangeException(nameof(TrainablePoints), "TrainablePoints cannot be empty; use null to train every point.");
         if (TrainablePoints is not null && TrainablePoints.Distinct().Count() != TrainablePoints.Count) throw new ArgumentException("TrainablePoints has duplicate indices.", nameof(TrainablePoints));
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
-        if (!(WarmStartFraction >= 0 && WarmStartFraction < 1)) throw new ArgumentOutOfRangeException(nameof(WarmStartFraction), WarmStartFraction, "WarmStartFraction must be in [0, 1).");
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1 (null turns early stopping off).");
         if (TotalSteps is < 1) throw new ArgumentOutOfRangeException(nameof(TotalSteps), TotalSteps, "TotalSteps must be at least 1.");
     }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Tests.Quality;
 
-/// <summary>The automatic budget, early stopping with the best epoch restored, and the warm start from a shared trajectory.</summary>
+/// <summary>The automatic budget, and early stopping with the best epoch restored.</summary>
 public class TrainingBudgetTests
 {
     [Theory]
@@ -83,25 +83,5 @@ public class TrainingBudgetTests
         options.EarlyStoppingPatience = 1;
         var e = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
         Assert.Contains("validation", e.Message);
-    }
-
-    [Fact]
-    public void Warm_start_keeps_points_equal_for_its_fraction_then_spreads_them()
-    {
-        using var generator = new Generator(1, CPU);
-        using var x = rand(new long[] { 64, 6 }, generator: generator);
-        using var y = randint(0, 3, new long[] { 64 }, generator: generator);
-        using var data = new TensorDataset(x.alias(), y.alias(), 3);
-        using var network = new SubspaceMlp(new NetworkSpec { InputSize = 6, HiddenSizes = new[] { 5 }, ClassCount = 3, PointCount = 2 }, generator);
-        network.TieAllPointsToFirst();
-        var gaps = new List<double>();
-        var loop = new SubspaceTrainingLoop(LineSubspace.Instance, new TrainingSettings { Epochs = 10, BatchSize = 16, WarmStartFraction = 0.5, Seed = 2, CenterPreserving = true })
-        {
-            AfterStep = _ => gaps.Add(network.SubspaceParameters.Max(p => (p.Points[0] - p.Points[1]).abs().max().item<float>())),
-        };
-        loop.Train(network, data);
-        Assert.Equal(40, gaps.Count);
-        Assert.All(gaps.Take(20), g => Assert.Equal(0, g));
-        Assert.All(gaps.Skip(21), g => Assert.True(g > 0));
     }
 }
