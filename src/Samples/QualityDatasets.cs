@@ -11,7 +11,7 @@ namespace Subspaces.Samples;
 /// A classification data set as a user would bring it to ML.NET: training and test views with a key-typed "Label" and a
 /// known-size float vector "Features", and the network that suits it.
 /// </summary>
-public sealed record QualityDataset(string Name, string Description, NetworkArchitecture Network, IDataView Train, IDataView Test, int TrainRows);
+public sealed record QualityDataset(string Name, NetworkArchitecture Network, IDataView Train, IDataView Test, int TrainRows);
 
 /// <summary>The shared data sets that fit a classification task, each read and featurized with ML.NET's own transforms.</summary>
 public static class QualityDatasets
@@ -19,24 +19,35 @@ public static class QualityDatasets
     /// <summary>Every data set name <see cref="Load"/> knows, in table order.</summary>
     public static readonly string[] Names = { "mnist", "optdigits", "adult", "mnist-png", "wine", "optdigits-x1000" };
 
+    private static readonly Dictionary<string, string> Descriptions = new()
+    {
+        ["mnist"] = "MNIST 784 pixels in [0, 1], 10 classes, first 8,000 rows train, last 2,000 test; MLP",
+        ["optdigits"] = "UCI optdigits, 64 counts scaled to [0, 1], 10 classes, 3,823 train, 1,797 test; MLP",
+        ["optdigits-x1000"] = "optdigits with every feature multiplied by 1,000 (unscaled input); MLP",
+        ["adult"] = "UCI Adult, income > 50K: 6 unscaled numeric and 8 one-hot categorical columns, 32,561 train, 16,281 test; MLP",
+        ["wine"] = "UCI white wine quality as 7 classes (scores 3-9): 11 unscaled measurements, 3,918 train, 980 test (fixed shuffle); MLP",
+        ["mnist-png"] = "MNIST PNGs through ImageAnalytics, 1x28x28 in [0, 1], 8,000 train, 2,000 test; ConvNet",
+    };
+
+    /// <summary>What the data set called <paramref name="name"/> is.</summary>
+    public static string Describe(string name) => Descriptions.TryGetValue(name, out var d) ? d : name;
+
     /// <summary>The data set called <paramref name="name"/> (see <see cref="Names"/>).</summary>
     public static QualityDataset Load(MLContext ml, string name) => name switch
     {
-        "mnist" => Digits(ml, name, "MNIST 784 pixels in [0, 1], 10 classes, first 8,000 rows train, last 2,000 test; MLP", DigitDatasets.MnistSplit()),
-        "optdigits" => Digits(ml, name, "UCI optdigits, 64 counts scaled to [0, 1], 10 classes, 3,823 train, 1,797 test; MLP",
-            (DigitDatasets.Optdigits("tra"), DigitDatasets.Optdigits("tes"))),
-        "optdigits-x1000" => Digits(ml, name, "optdigits with every feature multiplied by 1,000 (unscaled input); MLP",
-            (Scaled(DigitDatasets.Optdigits("tra"), 1000), Scaled(DigitDatasets.Optdigits("tes"), 1000))),
+        "mnist" => Digits(ml, name, DigitDatasets.MnistSplit()),
+        "optdigits" => Digits(ml, name, (DigitDatasets.Optdigits("tra"), DigitDatasets.Optdigits("tes"))),
+        "optdigits-x1000" => Digits(ml, name, (Scaled(DigitDatasets.Optdigits("tra"), 1000), Scaled(DigitDatasets.Optdigits("tes"), 1000))),
         "adult" => Adult(ml),
         "wine" => Wine(ml),
         "mnist-png" => MnistPng(ml),
         _ => throw new ArgumentException($"Unknown data set '{name}'. Data sets: {string.Join(", ", Names)}."),
     };
 
-    private static QualityDataset Digits(MLContext ml, string name, string description, (DigitSet Train, DigitSet Test) split)
+    private static QualityDataset Digits(MLContext ml, string name, (DigitSet Train, DigitSet Test) split)
     {
         var (train, test) = ml.ToKeyedDataViews(split.Train, split.Test);
-        return new QualityDataset(name, description, NetworkArchitecture.Mlp, train, test, split.Train.Count);
+        return new QualityDataset(name, NetworkArchitecture.Mlp, train, test, split.Train.Count);
     }
 
     private static DigitSet Scaled(DigitSet set, float factor) => set with { Features = Array.ConvertAll(set.Features, v => v * factor) };
@@ -82,8 +93,7 @@ public static class QualityDatasets
             .Append(ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue))
             .Fit(train);
         int rows = (int)train.GetColumn<string>("Label").LongCount();
-        return new QualityDataset("adult", "UCI Adult, income > 50K: 6 unscaled numeric and 8 one-hot categorical columns, 32,561 train, 16,281 test; MLP",
-            NetworkArchitecture.Mlp, ml.Data.Cache(featurizer.Transform(train)), ml.Data.Cache(featurizer.Transform(test)), rows);
+        return new QualityDataset("adult", NetworkArchitecture.Mlp, ml.Data.Cache(featurizer.Transform(train)), ml.Data.Cache(featurizer.Transform(test)), rows);
     }
 
     private static List<AdultRow> ReadAdult(string file)
@@ -123,8 +133,7 @@ public static class QualityDatasets
         var train = ml.Data.LoadFromEnumerable(rows[..trainCount], schema);
         var test = ml.Data.LoadFromEnumerable(rows[trainCount..], schema);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue).Fit(train);
-        return new QualityDataset("wine", "UCI white wine quality as 7 classes (scores 3-9): 11 unscaled measurements, 3,918 train, 980 test (fixed shuffle); MLP",
-            NetworkArchitecture.Mlp, keys.Transform(train), keys.Transform(test), trainCount);
+        return new QualityDataset("wine", NetworkArchitecture.Mlp, keys.Transform(train), keys.Transform(test), trainCount);
     }
 
     /// <summary>The MNIST PNGs (8,000 train, 2,000 test) through LoadImages, ResizeImages, ConvertToGrayscale and ExtractPixels; ConvNet.</summary>
@@ -134,8 +143,7 @@ public static class QualityDatasets
         var trainRows = ImagesSample.ListImages(root, "train");
         var testRows = ImagesSample.ListImages(root, "test");
         var preprocessing = ImagesSample.Preprocessing(ml, root, 28).Fit(ml.Data.LoadFromEnumerable(trainRows));
-        return new QualityDataset("mnist-png", "MNIST PNGs through ImageAnalytics, 1x28x28 in [0, 1], 8,000 train, 2,000 test; ConvNet",
-            NetworkArchitecture.ConvNet, ml.Data.Cache(preprocessing.Transform(ml.Data.LoadFromEnumerable(trainRows))),
+        return new QualityDataset("mnist-png", NetworkArchitecture.ConvNet, ml.Data.Cache(preprocessing.Transform(ml.Data.LoadFromEnumerable(trainRows))),
             ml.Data.Cache(preprocessing.Transform(ml.Data.LoadFromEnumerable(testRows))), trainRows.Count);
     }
 }
