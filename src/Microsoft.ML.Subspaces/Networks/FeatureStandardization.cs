@@ -1,31 +1,13 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Networks;
 
 /// <summary>
-/// <c>(x - mean_j) / std_j</c> per feature of <c>[N, D]</c>, the first step of an MLP whose <see cref="NetworkSpec"/>
-/// carries <see cref="NetworkSpec.FeatureMean"/> and <see cref="NetworkSpec.FeatureStd"/> (fitted on the training rows):
-/// inside the network, so that prediction, saved models and every point of a subspace apply it too.
+/// The statistics of input standardization: fitted on the training rows (<see cref="Fit"/>), carried by the
+/// <see cref="NetworkSpec"/> and applied inside the network by <see cref="InputStandardization"/>.
 /// </summary>
-internal sealed class FeatureStandardization : nn.Module<Tensor, Tensor>
+internal static class FeatureStandardization
 {
-    private Tensor mean;
-    private Tensor inverseStd;
-
-    public FeatureStandardization(double[] featureMean, double[] featureStd) : base(nameof(FeatureStandardization))
-    {
-        mean = tensor(Array.ConvertAll(featureMean, v => (float)v)).view(1, -1);
-        inverseStd = tensor(Array.ConvertAll(featureStd, v => (float)(1 / v))).view(1, -1);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor input) => input.sub(mean).mul_(inverseStd);
-
-    /// <summary>The module of <paramref name="spec"/>, or null when it standardizes nothing.</summary>
-    public static FeatureStandardization? Of(NetworkSpec spec) =>
-        spec.FeatureMean is { Length: > 0 } ? new FeatureStandardization(spec.FeatureMean, spec.FeatureStd) : null;
-
     /// <summary>
     /// Fits the standardization of the columns of <paramref name="features"/> <c>[N, D]</c> (in float64): every column is
     /// centered on its mean and divided by <c>max(std, range / <see cref="MaximumSpread"/>)</c>, so that no training value

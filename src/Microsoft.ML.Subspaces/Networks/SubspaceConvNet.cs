@@ -11,7 +11,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// </summary>
 public sealed class SubspaceConvNet : SubspaceNetwork
 {
-    private readonly ChannelNormalization? normalization;
+    private readonly InputStandardization? normalization;
     private readonly SubspaceConv2d conv1;
     private readonly SubspaceBatchNorm2d bn1;
     private readonly SubspaceConv2d conv2;

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 public sealed class SubspaceMlp : SubspaceNetwork
 {
     private readonly ModuleList<SubspaceLinear> layers;
-    private readonly FeatureStandardization? standardization;
+    private readonly InputStandardization? standardization;
     private readonly ISubspaceLayer[] _subspaceLayers;
 
     /// <summary>Builds the MLP of <paramref name="spec"/>, initializing with <paramref name="generator"/> (seeded for determinism).</summary>
@@ -19,7 +19,7 @@ public sealed class SubspaceMlp : SubspaceNetwork
         foreach (var h in spec.HiddenSizes)
             if (h < 1) throw new ArgumentOutOfRangeException(nameof(spec), h, "Hidden layer sizes must be positive.");
         FeatureStandardization.Validate(spec);
-        standardization = FeatureStandardization.Of(spec);
+        standardization = InputStandardization.ForFeatures(spec);
         var widths = new[] { spec.InputSize }.Concat(spec.HiddenSizes).Append(spec.ClassCount).ToArray();
         layers = new ModuleList<SubspaceLinear>();
         for (int i = 0; i + 1 < widths.Length; i++)

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// </summary>
 public sealed class SubspaceResNet20 : SubspaceNetwork
 {
-    private readonly ChannelNormalization? normalization;
+    private readonly InputStandardization? normalization;
     private readonly SubspaceConv2d conv1;
     private readonly SubspaceBatchNorm2d bn1;
     private readonly ModuleList<BasicBlock> blocks;

@@ -1,27 +1,6 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Networks;
-
-/// <summary>
-/// <c>(x - mean_c) / std_c</c> per channel of <c>[N, C, H, W]</c>, inside the network so that prediction applies it
-/// too. Mean and standard deviation are module buffers (saved with the weights) and part of the <see cref="NetworkSpec"/>.
-/// </summary>
-internal sealed class ChannelNormalization : nn.Module<Tensor, Tensor>
-{
-    private Tensor mean;
-    private Tensor std;
-
-    public ChannelNormalization(double[] channelMean, double[] channelStd) : base(nameof(ChannelNormalization))
-    {
-        int c = channelMean.Length;
-        mean = tensor(Array.ConvertAll(channelMean, v => (float)v)).view(1, c, 1, 1);
-        std = tensor(Array.ConvertAll(channelStd, v => (float)v)).view(1, c, 1, 1);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor input) => input.sub(mean).div_(std);
-}
 
 /// <summary>Shared input handling of the image networks: validation of the spec and <c>[N, D]</c> to <c>[N, C, H, W]</c>.</summary>
 internal static class ImageInput
@@ -52,11 +31,10 @@ internal static class ImageInput
     }
 
     /// <summary>The normalization module of <paramref name="spec"/>, or null when it has none.</summary>
-    public static ChannelNormalization? Normalization(NetworkSpec spec) =>
-        spec.ChannelMean is { Length: > 0 } ? new ChannelNormalization(spec.ChannelMean, spec.ChannelStd) : null;
+    public static InputStandardization? Normalization(NetworkSpec spec) => InputStandardization.ForChannels(spec);
 
     /// <summary>Views <c>[N, C*H*W]</c> (or takes <c>[N, C, H, W]</c>) as images and normalizes them.</summary>
-    public static Tensor ToImages(Tensor input, NetworkSpec spec, ChannelNormalization? normalization)
+    public static Tensor ToImages(Tensor input, NetworkSpec spec, InputStandardization? normalization)
     {
         var s = spec.InputShape;
         Tensor images;
