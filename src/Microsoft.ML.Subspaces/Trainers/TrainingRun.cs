@@ -95,6 +95,8 @@ internal sealed class TrainingRun : IDisposable
             {
                 var v = DataViewTensorReader.Read(validationData, features, options.LabelColumnName, null, "validation");
                 owned.Add(v.Data);
+                if (v.Data.FeatureSize != read.Data.FeatureSize)
+                    throw new ArgumentException($"The validation features column '{features}' has {v.Data.FeatureSize} values per row; the training rows have {read.Data.FeatureSize}.", nameof(validationData));
                 if (v.Data.ClassCount != read.Data.ClassCount)
                     throw new ArgumentException($"The validation label '{options.LabelColumnName}' has {v.Data.ClassCount} classes; the training label has {read.Data.ClassCount}.", nameof(validationData));
                 validation = v.Data.To(device);

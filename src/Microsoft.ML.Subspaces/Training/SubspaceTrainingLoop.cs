@@ -231,7 +231,30 @@ public sealed class SubspaceTrainingLoop
             Log?.Invoke($"restored the weights of epoch {best.Epoch} (validation accuracy at center {best.Accuracy:P2})");
         }
         StoppedEarly = _settings.EarlyStoppingPatience is not null ? best.Epoch : null;
+        ThrowIfNotFinite(network, train);
         network.eval();
+    }
+
+    /// <summary>
+    /// The loss is checked before every step, so the last step (or a single one) could still leave weights whose scores
+    /// are not finite (overflowing logits make every probability NaN): such a model must not be returned. Checks the
+    /// weights, then the center's outputs on the first rows of the training data.
+    /// </summary>
+    private void ThrowIfNotFinite(SubspaceNetwork network, TensorDataset train)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        bool finite = network.SubspaceParameters.All(p => p.Points.isfinite().all().item<bool>());
+        if (finite)
+        {
+            network.eval();
+            network.Mix(_shape.Coefficients(_shape.Center));
+            try { finite = network.forward(train.Features.narrow(0, 0, Math.Min(train.Count, 256))).isfinite().all().item<bool>(); }
+            finally { network.ClearMixing(); }
+        }
+        if (!finite)
+            throw new InvalidOperationException(
+                $"Training diverged: after the last optimizer step the network's weights or scores are not finite. Lower LearningRate (now {_settings.LearningRate}).");
     }
 
     /// <summary>

@@ -84,4 +84,37 @@ public class TrainingBudgetTests
         var e = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
         Assert.Contains("validation", e.Message);
     }
+
+    [Fact]
+    public void A_last_step_that_leaves_non_finite_weights_is_an_error_not_a_model()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 64));
+        var options = TestData.SmallLine(epochs: 1, hidden: 8);
+        options.BatchSize = 64; // one optimizer step: the loss before it is finite
+        options.LearningRate = 1e30;
+        var e = Assert.Throws<InvalidOperationException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
+        Assert.Contains("not finite", e.Message);
+    }
+
+    [Fact]
+    public void A_validation_set_of_another_width_is_an_error_naming_both_widths()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 64));
+        var narrow = ml.Data.LoadFromEnumerable(TestData.Rows(TestData.OptdigitsTrain, 64, 32).Select(r => new NarrowRow { Label = r.Label, Features = r.Features[..10] }));
+        var options = TestData.SmallLine(epochs: 1, hidden: 8);
+        options.ValidationSet = TestData.Keyed(ml, narrow);
+        var e = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
+        Assert.Contains("10 values per row", e.Message);
+        Assert.Contains("64", e.Message);
+    }
+
+    public sealed class NarrowRow
+    {
+        public uint Label { get; set; }
+
+        [Microsoft.ML.Data.VectorType(10)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+    }
 }
