@@ -33,6 +33,7 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
         if (!(options.FinalLearningRateFraction > 0 && options.FinalLearningRateFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(ConnectCurveOptions.FinalLearningRateFraction), options.FinalLearningRateFraction, "FinalLearningRateFraction must be in (0, 1].");
         Settings(seed: 0).Validate();
+        TrainingRun.RejectEarlyStopping(options, "curves between fitted models");
         // Incompatible ends fail here, before any data is read.
         start.ThrowIfDisposed();
         end.ThrowIfDisposed();

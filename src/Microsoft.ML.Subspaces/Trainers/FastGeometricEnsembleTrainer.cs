@@ -34,6 +34,7 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
             throw new ArgumentOutOfRangeException(nameof(FastGeometricEnsembleOptions.CycleEpochs), options.CycleEpochs, "CycleEpochs must be even and at least 2 (the low point is the cycle's middle).");
         _ = new CyclicLearningRate(options.LearningRate1, options.LearningRate2, 2); // validates lr1 and lr2
         TrainingRun.Settings(options, 0).Validate();
+        TrainingRun.RejectEarlyStopping(options, "Fast Geometric Ensembling");
         if (initialModel is not null)
         {
             initialModel.ThrowIfDisposed();

@@ -23,6 +23,7 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
         _context = context ?? throw new ArgumentNullException(nameof(context));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         TrainingRun.Settings(options, 0).Validate();
+        TrainingRun.RejectEarlyStopping(options, "Stochastic Weight Averaging");
         if (options.SwaStartEpoch is int first && (first < 1 || options.Epochs is int epochs && first > epochs))
             throw new ArgumentOutOfRangeException(nameof(StochasticWeightAveragingOptions.SwaStartEpoch), first, $"SwaStartEpoch must be in [1, Epochs = {options.Epochs}].");
         if (!(options.SwaLearningRate > 0 && options.SwaLearningRate <= options.LearningRate))

@@ -64,13 +64,13 @@ public sealed partial class SubspaceTrainersCatalog
     /// </summary>
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
-    /// <param name="epochs">Passes over the data in total.</param>
-    /// <param name="swaStartEpoch">First epoch averaged (1-based); default: three quarters of <paramref name="epochs"/>.</param>
-    /// <param name="learningRate">Initial learning rate.</param>
+    /// <param name="epochs">Passes over the data in total; default: automatic (see <see cref="NeuralNetworkTrainerOptions.AutomaticEpochs"/>).</param>
+    /// <param name="swaStartEpoch">First epoch averaged (1-based); default: three quarters of the epochs.</param>
+    /// <param name="learningRate">Initial learning rate; default: the options' default.</param>
     /// <param name="swaLearningRate">Constant learning rate of the averaging phase.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
     public StochasticWeightAveragingTrainer StochasticWeightAveraging(string labelColumnName = "Label", string featureColumnName = "Features",
-        int epochs = 20, int? swaStartEpoch = null, double learningRate = 0.05, double swaLearningRate = 0.01, int[]? hiddenLayers = null) =>
+        int? epochs = null, int? swaStartEpoch = null, double? learningRate = null, double swaLearningRate = 0.01, int[]? hiddenLayers = null) =>
         StochasticWeightAveraging(Fill(new StochasticWeightAveragingOptions { SwaStartEpoch = swaStartEpoch, SwaLearningRate = swaLearningRate },
             labelColumnName, featureColumnName, null, epochs, learningRate, 128, hiddenLayers));
 

@@ -136,6 +136,17 @@ internal sealed class TrainingRun : IDisposable
     };
 
     /// <summary>
+    /// Trainers whose result is not the last network of one run (an average, snapshots, a bent curve) cannot restore a
+    /// best epoch: early stopping is an error there, naming the option, rather than a setting silently ignored.
+    /// </summary>
+    public static void RejectEarlyStopping(NeuralNetworkTrainerOptions options, string trainer)
+    {
+        if (options.EarlyStoppingPatience is not null)
+            throw new ArgumentException($"{trainer} does not support EarlyStoppingPatience (it is {options.EarlyStoppingPatience}); leave it null.",
+                nameof(NeuralNetworkTrainerOptions.EarlyStoppingPatience));
+    }
+
+    /// <summary>
     /// <paramref name="spec"/> with the input standardization <see cref="NeuralNetworkTrainerOptions.StandardizeFeatures"/>
     /// asks for, fitted on this run's training rows: per feature for an MLP, per channel for an image network that was not
     /// given <see cref="NeuralNetworkTrainerOptions.ChannelMean"/>.

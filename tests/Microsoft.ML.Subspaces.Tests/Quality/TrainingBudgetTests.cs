@@ -117,4 +117,16 @@ public class TrainingBudgetTests
         [Microsoft.ML.Data.VectorType(10)]
         public float[] Features { get; set; } = Array.Empty<float>();
     }
+
+    [Fact]
+    public void Trainers_that_cannot_restore_a_best_epoch_reject_early_stopping()
+    {
+        var ml = new MLContext(seed: 1);
+        var swa = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.StochasticWeightAveraging(
+            new StochasticWeightAveragingOptions { EarlyStoppingPatience = 2 }));
+        Assert.Equal("EarlyStoppingPatience", swa.ParamName);
+        var fge = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.FastGeometricEnsemble(
+            new FastGeometricEnsembleOptions { EarlyStoppingPatience = 2 }));
+        Assert.Equal("EarlyStoppingPatience", fge.ParamName);
+    }
 }
