@@ -24,7 +24,7 @@ public static class QualitySample
 {
     /// <summary>The usage line.</summary>
     public const string Usage =
-        "quality [--datasets a,b (mnist,optdigits,adult,mnist-png)] [--seeds N (3)] [--first-seed S (0)] [--merge a.csv,b.csv] [--noise 0,0.2] [--models m,n (all)] [--validation] [--grid] " +
+        "quality [--datasets a,b (mnist,optdigits,adult,mnist-png)] [--seeds N (3)] [--first-seed S (0)] [--merge a.tsv,b.tsv] [--noise 0,0.2] [--models m,n (all)] [--validation] [--grid] " +
         "[--out FILE (quality.md)] [--threads T] [--lr X] [--epochs N] [--batch N] [--beta X] [--no-standardize] [--no-center] [--hidden 512,512] [--warmup EPOCHS]";
 
     /// <summary>Every model name, in table order.</summary>
@@ -112,13 +112,13 @@ public static class QualitySample
     /// <summary>One model's scores on one data set, seed and noise level.</summary>
     private sealed record Result(string Dataset, double Noise, string Model, int Seed, double Accuracy, double LogLoss, double Ece, double Seconds)
     {
-        public string ToCsv() => string.Join(",", Dataset, Noise.ToString("R", CultureInfo.InvariantCulture), Model, Seed.ToString(CultureInfo.InvariantCulture),
+        public string ToTsv() => string.Join("\t", Dataset, Noise.ToString("R", CultureInfo.InvariantCulture), Model, Seed.ToString(CultureInfo.InvariantCulture),
             Accuracy.ToString("R", CultureInfo.InvariantCulture), LogLoss.ToString("R", CultureInfo.InvariantCulture),
             Ece.ToString("R", CultureInfo.InvariantCulture), Seconds.ToString("R", CultureInfo.InvariantCulture));
 
-        public static Result FromCsv(string line)
+        public static Result FromTsv(string line)
         {
-            var c = line.Split(',');
+            var c = line.Split('\t');
             double D(int i) => double.Parse(c[i], CultureInfo.InvariantCulture);
             return new Result(c[0], D(1), c[2], int.Parse(c[3], CultureInfo.InvariantCulture), D(4), D(5), D(6), D(7));
         }
@@ -141,12 +141,12 @@ public static class QualitySample
         var results = new List<Result>();
         if (options.Merge.Length > 0)
         {
-            foreach (var file in options.Merge) results.AddRange(File.ReadLines(file).Where(l => l.Length > 0).Select(Result.FromCsv));
+            foreach (var file in options.Merge) results.AddRange(File.ReadLines(file).Where(l => l.Length > 0).Select(Result.FromTsv));
             return Write(results, options);
         }
         var clock = Stopwatch.StartNew();
-        var csv = Path.ChangeExtension(options.Output, ".csv");
-        File.WriteAllText(csv, "");
+        var tsv = Path.ChangeExtension(options.Output, ".tsv"); // one result per line, for --merge (model names hold commas)
+        File.WriteAllText(tsv, "");
         foreach (var name in options.Datasets)
         {
             var data = QualityDatasets.Load(new MLContext(seed: 0), name);
@@ -160,7 +160,7 @@ public static class QualitySample
                     foreach (var r in RunModels(ml, data, noisy, evaluation, options, seed, noise))
                     {
                         results.Add(r);
-                        File.AppendAllText(csv, r.ToCsv() + Environment.NewLine);
+                        File.AppendAllText(tsv, r.ToTsv() + Environment.NewLine);
                         Console.WriteLine(FormattableString.Invariant(
                             $"[{clock.Elapsed:hh\\:mm\\:ss}] {r.Dataset,-15} noise {r.Noise:P0} seed {r.Seed} {r.Model,-24} accuracy {r.Accuracy:P2} log-loss {r.LogLoss:F4} ECE {r.Ece:F4} {r.Seconds:F1}s"));
                     }
