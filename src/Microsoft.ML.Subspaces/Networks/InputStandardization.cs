@@ -16,8 +16,10 @@ internal sealed class InputStandardization : nn.Module<Tensor, Tensor>
 
     private InputStandardization(double[] mean, double[] std, long[] shape) : base(nameof(InputStandardization))
     {
-        this.mean = tensor(Array.ConvertAll(mean, v => (float)v)).view(shape);
-        inverseStd = tensor(Array.ConvertAll(std, v => (float)(1 / v))).view(shape);
+        // Module state: detached, so that a network built inside a dispose scope (a path's point, a materialized point)
+        // keeps its statistics when the scope ends.
+        this.mean = tensor(Array.ConvertAll(mean, v => (float)v)).view(shape).DetachFromDisposeScope();
+        inverseStd = tensor(Array.ConvertAll(std, v => (float)(1 / v))).view(shape).DetachFromDisposeScope();
         RegisterComponents();
     }
 

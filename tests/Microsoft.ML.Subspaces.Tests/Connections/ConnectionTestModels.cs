@@ -14,10 +14,15 @@ namespace Microsoft.ML.Subspaces.Tests.Connections;
 internal static class ConnectionTestModels
 {
     /// <summary>A standard (single-point) model with Kaiming-normal weights and small random biases.</summary>
-    public static SubspaceTransformer RandomMlp(int input, int[] hidden, int classes, ulong seed, string featureColumn = "Features")
+    public static SubspaceTransformer RandomMlp(int input, int[] hidden, int classes, ulong seed, string featureColumn = "Features",
+        double[]? featureMean = null, double[]? featureStd = null)
     {
         using var generator = new Generator(seed, CPU);
-        var spec = new NetworkSpec { Kind = "mlp", InputSize = input, HiddenSizes = hidden, ClassCount = classes };
+        var spec = new NetworkSpec
+        {
+            Kind = "mlp", InputSize = input, HiddenSizes = hidden, ClassCount = classes,
+            FeatureMean = featureMean ?? Array.Empty<double>(), FeatureStd = featureStd ?? Array.Empty<double>(),
+        };
         var network = new SubspaceMlp(spec, generator);
         using (no_grad())
         {

@@ -58,6 +58,27 @@ public class WeightAdjustmentTests
     }
 
     [Fact]
+    public void WeightAdjustmentSolvesOnTheInputTheNetworksSee()
+    {
+        // Networks that standardize x' = 5 + 3x compute exactly what plain networks compute on x; so must every point of
+        // their weight-adjusted path, whose least squares run on the sample as the first layer sees it.
+        var ml = new MLContext(seed: 1);
+        var mean = Enumerable.Repeat(5.0, 6).ToArray();
+        var std = Enumerable.Repeat(3.0, 6).ToArray();
+        using var a = RandomMlp(6, new[] { 16 }, 3, seed: 51);
+        using var b = RandomMlp(6, new[] { 16 }, 3, seed: 52);
+        using var sa = RandomMlp(6, new[] { 16 }, 3, seed: 51, featureMean: mean, featureStd: std);
+        using var sb = RandomMlp(6, new[] { 16 }, 3, seed: 52, featureMean: mean, featureStd: std);
+        var x = RandomInputs(300, 6, seed: 13);
+        var shifted = x.Select(v => 5 + 3 * v).ToArray();
+        using var plain = ml.Subspaces().Connections.WeightAdjusted(a, b, ToDataView(ml, x, 6, 3), ConnectionKind.Linear);
+        using var standardized = ml.Subspaces().Connections.WeightAdjusted(sa, sb, ToDataView(ml, shifted, 6, 3), ConnectionKind.Linear);
+        using var p = plain.AtPoint(0.25);
+        using var q = standardized.AtPoint(0.25);
+        Assert.True(MaxDifference(p.PredictProbabilities(x), q.PredictProbabilities(shifted)) < 1e-4);
+    }
+
+    [Fact]
     public void DeepWeightAdjustmentHasOneTransitionPerLayer()
     {
         var ml = new MLContext(seed: 1);
