@@ -188,8 +188,8 @@ internal sealed class TrainingRun : IDisposable
     private static (TensorDataset Kept, TensorDataset HeldOut) HoldOut(TensorDataset data, double fraction, int seed)
     {
         long n = data.Count;
-        long held = Math.Clamp((long)Math.Round(n * fraction), 1, n - 1);
         if (n < 2) throw new ArgumentException($"ValidationFraction needs at least 2 training rows; there are {n}.", nameof(NeuralNetworkTrainerOptions.ValidationFraction));
+        long held = Math.Clamp((long)Math.Round(n * fraction), 1, n - 1);
         using var generator = new Generator(unchecked((ulong)seed * 7919 + 13), CPU);
         using var order = randperm(n, generator: generator).to(data.Features.device);
         TensorDataset Take(long start, long count)

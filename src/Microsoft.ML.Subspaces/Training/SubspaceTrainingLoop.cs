@@ -58,9 +58,6 @@ public sealed class SubspaceTrainingLoop
     /// </summary>
     public Tensor? BatchNormSample { get; init; }
 
-    /// <summary>With early stopping: the epoch whose weights the last training run ended with (the best one); else null.</summary>
-    public int? StoppedEarly { get; private set; }
-
     /// <summary>The per-epoch history of the last training run.</summary>
     public IReadOnlyList<EpochSummary> History => _history;
     private readonly List<EpochSummary> _history = new();
@@ -230,7 +227,6 @@ public sealed class SubspaceTrainingLoop
             best.Restore();
             Log?.Invoke($"restored the weights of epoch {best.Epoch} (validation accuracy at center {best.Accuracy:P2})");
         }
-        StoppedEarly = _settings.EarlyStoppingPatience is not null ? best.Epoch : null;
         ThrowIfNotFinite(network, train);
         network.eval();
     }

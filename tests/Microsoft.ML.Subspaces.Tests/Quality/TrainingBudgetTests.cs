@@ -129,4 +129,15 @@ public class TrainingBudgetTests
             new FastGeometricEnsembleOptions { EarlyStoppingPatience = 2 }));
         Assert.Equal("EarlyStoppingPatience", fge.ParamName);
     }
+
+    [Fact]
+    public void A_held_out_fraction_of_a_single_row_is_an_error_naming_the_option()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 1));
+        var options = TestData.SmallLine(epochs: 1, hidden: 4);
+        options.ValidationFraction = 0.5;
+        var e = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
+        Assert.Equal("ValidationFraction", e.ParamName);
+    }
 }
