@@ -53,19 +53,4 @@ internal static class FeatureStandardization
         var std = tensor(spec.FeatureStd, dtype: features.dtype, device: features.device).view(1, -1);
         return ((features - mean) / std).MoveToOuterDisposeScope();
     }
-
-    /// <summary>Throws <see cref="ArgumentException"/> naming the value when the spec's standardization cannot apply to its input.</summary>
-    public static void Validate(NetworkSpec spec)
-    {
-        var mean = spec.FeatureMean ?? Array.Empty<double>();
-        var std = spec.FeatureStd ?? Array.Empty<double>();
-        if (mean.Length != std.Length)
-            throw new ArgumentException($"Feature standardization needs as many means as standard deviations; got {mean.Length} and {std.Length}.", nameof(spec));
-        if (mean.Length != 0 && mean.Length != spec.InputSize)
-            throw new ArgumentException($"Feature standardization has {mean.Length} values per statistic; the network takes {spec.InputSize} features.", nameof(spec));
-        foreach (var m in mean)
-            if (!double.IsFinite(m)) throw new ArgumentOutOfRangeException(nameof(spec), m, "Feature means must be finite.");
-        foreach (var d in std)
-            if (!(d > 0) || double.IsInfinity(d)) throw new ArgumentOutOfRangeException(nameof(spec), d, "Feature standard deviations must be positive and finite.");
-    }
 }

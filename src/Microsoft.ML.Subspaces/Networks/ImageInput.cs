@@ -18,20 +18,8 @@ internal static class ImageInput
         if (spec.ClassCount < 1) throw new ArgumentOutOfRangeException(nameof(spec), spec.ClassCount, "The class count must be positive.");
         if (!(spec.WidthMultiplier > 0) || double.IsInfinity(spec.WidthMultiplier))
             throw new ArgumentOutOfRangeException(nameof(spec), spec.WidthMultiplier, "The width multiplier must be positive and finite.");
-        var mean = spec.ChannelMean ?? Array.Empty<double>();
-        var std = spec.ChannelStd ?? Array.Empty<double>();
-        if (mean.Length != std.Length)
-            throw new ArgumentException($"Channel normalization needs as many means as standard deviations; got {mean.Length} and {std.Length}.", nameof(spec));
-        if (mean.Length != 0 && mean.Length != s[0])
-            throw new ArgumentException($"Channel normalization has {mean.Length} values per statistic; the images have {s[0]} channels.", nameof(spec));
-        foreach (var m in mean)
-            if (!double.IsFinite(m)) throw new ArgumentOutOfRangeException(nameof(spec), m, "Channel means must be finite.");
-        foreach (var d in std)
-            if (!(d > 0) || double.IsInfinity(d)) throw new ArgumentOutOfRangeException(nameof(spec), d, "Channel standard deviations must be positive and finite.");
+        InputStandardization.Validate(spec.ChannelMean, spec.ChannelStd, s[0], "channel");
     }
-
-    /// <summary>The normalization module of <paramref name="spec"/>, or null when it has none.</summary>
-    public static InputStandardization? Normalization(NetworkSpec spec) => InputStandardization.ForChannels(spec);
 
     /// <summary>Views <c>[N, C*H*W]</c> (or takes <c>[N, C, H, W]</c>) as images and normalizes them.</summary>
     public static Tensor ToImages(Tensor input, NetworkSpec spec, InputStandardization? normalization)

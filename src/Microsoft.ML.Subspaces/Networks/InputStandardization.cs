@@ -25,6 +25,26 @@ internal sealed class InputStandardization : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => input.sub(mean).mul_(inverseStd);
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the value when statistics cannot standardize an input of
+    /// <paramref name="width"/> features or channels (<paramref name="unit"/>): as many means as standard deviations, one
+    /// per unit (or none), means finite, standard deviations positive and finite.
+    /// </summary>
+    public static void Validate(double[]? mean, double[]? std, int width, string unit)
+    {
+        mean ??= Array.Empty<double>();
+        std ??= Array.Empty<double>();
+        string title = char.ToUpperInvariant(unit[0]) + unit[1..];
+        if (mean.Length != std.Length)
+            throw new ArgumentException($"{title} standardization needs as many means as standard deviations; got {mean.Length} and {std.Length}.", "spec");
+        if (mean.Length != 0 && mean.Length != width)
+            throw new ArgumentException($"{title} standardization has {mean.Length} values per statistic; the input has {width} {unit}s.", "spec");
+        foreach (var m in mean)
+            if (!double.IsFinite(m)) throw new ArgumentOutOfRangeException("spec", m, $"{title} means must be finite.");
+        foreach (var d in std)
+            if (!(d > 0) || double.IsInfinity(d)) throw new ArgumentOutOfRangeException("spec", d, $"{title} standard deviations must be positive and finite.");
+    }
+
     /// <summary>The per-feature standardization of an MLP's spec, or null when it has none.</summary>
     public static InputStandardization? ForFeatures(NetworkSpec spec) =>
         spec.FeatureMean is { Length: > 0 } ? new InputStandardization(spec.FeatureMean, spec.FeatureStd, new long[] { 1, -1 }) : null;

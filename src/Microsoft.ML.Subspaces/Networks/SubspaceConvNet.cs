@@ -27,7 +27,7 @@ public sealed class SubspaceConvNet : SubspaceNetwork
         ImageInput.Validate(spec, minimumSide: MinimumSide);
         int k = spec.PointCount;
         int c1 = spec.Scaled(32), c2 = spec.Scaled(64), c3 = spec.Scaled(128);
-        normalization = ImageInput.Normalization(spec);
+        normalization = InputStandardization.ForChannels(spec);
         conv1 = new SubspaceConv2d(spec.InputShape[0], c1, 3, k, padding: 1, generator: generator);
         bn1 = new SubspaceBatchNorm2d(c1, k);
         conv2 = new SubspaceConv2d(c1, c2, 3, k, padding: 1, generator: generator);

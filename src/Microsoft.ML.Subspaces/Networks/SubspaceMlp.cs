@@ -18,7 +18,7 @@ public sealed class SubspaceMlp : SubspaceNetwork
         if (spec.ClassCount < 1) throw new ArgumentOutOfRangeException(nameof(spec), spec.ClassCount, "The class count must be positive.");
         foreach (var h in spec.HiddenSizes)
             if (h < 1) throw new ArgumentOutOfRangeException(nameof(spec), h, "Hidden layer sizes must be positive.");
-        FeatureStandardization.Validate(spec);
+        InputStandardization.Validate(spec.FeatureMean, spec.FeatureStd, spec.InputSize, "feature");
         standardization = InputStandardization.ForFeatures(spec);
         var widths = new[] { spec.InputSize }.Concat(spec.HiddenSizes).Append(spec.ClassCount).ToArray();
         layers = new ModuleList<SubspaceLinear>();

@@ -26,7 +26,7 @@ public sealed class SubspaceResNet20 : SubspaceNetwork
     {
         ImageInput.Validate(spec, minimumSide: 1);
         int k = spec.PointCount;
-        normalization = ImageInput.Normalization(spec);
+        normalization = InputStandardization.ForChannels(spec);
         int width = spec.Scaled(16);
         conv1 = new SubspaceConv2d(spec.InputShape[0], width, 3, k, padding: 1, generator: generator);
         bn1 = new SubspaceBatchNorm2d(width, k);
