@@ -90,7 +90,7 @@ internal static class ComparisonReport
                 ml.Subspaces().Experiments.SimplexGrid(simplex, testData, 8));
             var reliability = SubspacePlots.ReliabilityDiagram(Path.Combine(folder, $"reliability-{tag}"), "Reliability: standard model vs line midpoint",
                 ("standard", rows[0].Metrics.Probabilities), ("line midpoint", rows[1].Metrics.Probabilities));
-            long cycleSteps = (long)cycleEpochs * SubspaceTrainingLoop.BatchesPerEpoch(train.Count, 128);
+            long cycleSteps = (long)cycleEpochs * ((train.Count + 127) / 128); // batches of 128 per epoch, the last one partial
             var schedule = new CyclicLearningRate(0.05, 5e-4, cycleSteps);
             var rates = Enumerable.Range(0, (int)(cycleSteps * cycles)).Select(s => schedule.At(s, cycleSteps * cycles)).ToArray();
             var fgePlot = SubspacePlots.FgeSchedule(Path.Combine(folder, $"fge-{tag}"), "FGE: cyclic learning rate and running ensemble accuracy (test set)",

@@ -44,7 +44,7 @@ public sealed class CurveFixture : IDisposable
     public ConnectCurveOptions CurveOptions(int epochs = 3) => new() { Epochs = epochs, Seed = 5, LearningRate = 0.05, BatchSize = BatchSize };
 
     /// <summary>Every point of every parameter of a network, copied to managed arrays: [parameter][point][values].</summary>
-    public static float[][][] Points(SubspaceNetwork network) =>
+    internal static float[][][] Points(SubspaceNetwork network) =>
         network.SubspaceParameters.Select(p =>
             Enumerable.Range(0, p.PointCount).Select(i => p.Points[i].detach().cpu().contiguous().data<float>().ToArray()).ToArray()).ToArray();
 

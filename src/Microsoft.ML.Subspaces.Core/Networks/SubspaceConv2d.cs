@@ -8,7 +8,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// A 2-D convolution whose weight <c>[k, out, in, kh, kw]</c> (and optional bias <c>[k, out]</c>) are k points,
 /// mixed like <see cref="SubspaceLinear"/>'s: the weight enters the cos^2 regularizer, the bias does not.
 /// </summary>
-public sealed class SubspaceConv2d : nn.Module<Tensor, Tensor>, ISubspaceLayer
+internal sealed class SubspaceConv2d : nn.Module<Tensor, Tensor>, ISubspaceLayer
 {
     private readonly Parameter weight;
     private readonly Parameter? bias;

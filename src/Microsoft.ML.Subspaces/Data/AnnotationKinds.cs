@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Transformers;
+namespace Microsoft.ML.Subspaces.Data;
 
 /// <summary>
 /// The annotation names ML.NET's evaluators read. ML.NET keeps its own constants internal; these strings

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Networks;
 
 /// <summary>A multilayer perceptron (linear, ReLU, ..., linear) whose every layer, classifier included, is a subspace layer.</summary>
-public sealed class SubspaceMlp : SubspaceNetwork
+internal sealed class SubspaceMlp : SubspaceNetwork
 {
     private readonly ModuleList<SubspaceLinear> layers;
     private readonly InputStandardization? standardization;

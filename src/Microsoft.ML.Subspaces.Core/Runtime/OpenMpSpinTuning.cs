@@ -19,7 +19,7 @@ namespace Microsoft.ML.Subspaces.Runtime;
 /// effect if TorchSharp was used before. It changes nothing when <c>GOMP_SPINCOUNT</c> or <c>OMP_WAIT_POLICY</c>
 /// is already set (set either to choose yourself), or when <c>SUBSPACES_KEEP_OPENMP_SPIN=1</c>.
 /// </summary>
-public static class OpenMpSpinTuning
+internal static class OpenMpSpinTuning
 {
     /// <summary>The value set for <c>GOMP_SPINCOUNT</c> (tens of microseconds of spinning).</summary>
     public const string SpinCount = "1000";

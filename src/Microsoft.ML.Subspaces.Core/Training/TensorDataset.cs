@@ -7,7 +7,7 @@ namespace Microsoft.ML.Subspaces.Training;
 /// A data set as tensors, built once per fit: features <c>[N, D]</c> float32, labels <c>[N]</c> int64 (0-based
 /// classes), optional example weights <c>[N]</c> float32.
 /// </summary>
-public sealed class TensorDataset : IDisposable
+internal sealed class TensorDataset : IDisposable
 {
     /// <summary>Wraps tensors (taking ownership).</summary>
     public TensorDataset(Tensor features, Tensor labels, int classCount, Tensor? weights = null)

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Networks;
 
 /// <summary>A fully connected layer whose weight <c>[k, out, in]</c> and bias <c>[k, out]</c> are k points.</summary>
-public sealed class SubspaceLinear : nn.Module<Tensor, Tensor>, ISubspaceLayer
+internal sealed class SubspaceLinear : nn.Module<Tensor, Tensor>, ISubspaceLayer
 {
     private readonly Parameter weight;
     private readonly Parameter bias;

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// <param name="Cross">Coefficient of the other point's weights.</param>
 /// <param name="SelfJ">Coefficient of w_j in its own gradient.</param>
 /// <param name="SelfK">Coefficient of w_k in its own gradient.</param>
-public sealed record CosineRegularizerTerms(int J, int K, double Value, double Cross, double SelfJ, double SelfK)
+internal sealed record CosineRegularizerTerms(int J, int K, double Value, double Cross, double SelfJ, double SelfK)
 {
     /// <summary>
     /// The terms from the sums <c>d = w_j . w_k</c>, <c>|w_j|^2</c> and <c>|w_k|^2</c> over all regularized weights:

@@ -12,7 +12,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// (option B, as in the reference code), elsewhere the identity. Every convolution, every BatchNorm and the
 /// classifier is a subspace layer (43 in all).
 /// </summary>
-public sealed class SubspaceResNet20 : SubspaceNetwork
+internal sealed class SubspaceResNet20 : SubspaceNetwork
 {
     private readonly InputStandardization? normalization;
     private readonly SubspaceConv2d conv1;

@@ -1,4 +1,6 @@
-namespace Microsoft.ML.Subspaces.Connections;
+using Microsoft.ML.Subspaces.Connections;
+
+namespace Microsoft.ML.Subspaces;
 
 /// <summary>
 /// Options of a training-free connection between two fitted MLPs (Anokhin and Yarotsky, ICML 2020). The method is

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Networks;
 
 /// <summary>Builds a network from its <see cref="NetworkSpec"/>.</summary>
-public static class NetworkFactory
+internal static class NetworkFactory
 {
     /// <summary>Creates an initialized network for <paramref name="spec"/>.</summary>
     public static SubspaceNetwork Create(NetworkSpec spec, Generator? generator = null) => spec.Kind switch

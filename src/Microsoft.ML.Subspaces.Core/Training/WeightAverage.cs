@@ -9,7 +9,7 @@ namespace Microsoft.ML.Subspaces.Training;
 /// <c>swa &lt;- swa + (w - swa) / (n + 1)</c> for every parameter, points included. Buffers (BatchNorm
 /// statistics) are not averaged: recompute them for the averaged weights.
 /// </summary>
-public sealed class WeightAverage : IDisposable
+internal sealed class WeightAverage : IDisposable
 {
     private Tensor[]? _mean;
 

@@ -1,9 +1,11 @@
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Subspaces.Connections;
+using Microsoft.ML.Subspaces.Data;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Transformers;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Subspaces.Connections;
+namespace Microsoft.ML.Subspaces;
 
 /// <summary>
 /// Training-free low-loss connections between two fitted networks (Anokhin and Yarotsky, "Low-loss connection of

@@ -19,7 +19,7 @@ namespace Microsoft.ML.Subspaces.Training;
 /// <c>Points.grad</c>.
 /// </para>
 /// </summary>
-public sealed class SubspaceSgd : IDisposable
+internal sealed class SubspaceSgd : IDisposable
 {
     private readonly SubspaceParameter[] _parameters;
     private readonly int[] _layerOf;

@@ -9,7 +9,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// classifier on the flattened <c>128 x H/8 x W/8</c> features (3x3 for 28x28 digits). Every convolution, every
 /// BatchNorm and the classifier is a subspace layer.
 /// </summary>
-public sealed class SubspaceConvNet : SubspaceNetwork
+internal sealed class SubspaceConvNet : SubspaceNetwork
 {
     private readonly InputStandardization? normalization;
     private readonly SubspaceConv2d conv1;

@@ -2,7 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Data;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Subspaces.Connections;
+namespace Microsoft.ML.Subspaces.Data;
 
 /// <summary>Reads the features of a sample of training rows (no labels needed) into a float64 <c>[N, D]</c> tensor.</summary>
 internal static class FeatureSample

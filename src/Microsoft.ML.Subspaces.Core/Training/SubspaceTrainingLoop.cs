@@ -14,7 +14,7 @@ namespace Microsoft.ML.Subspaces.Training;
 /// points, and take an SGD step. With <see cref="SinglePoint"/> it is plain SGD training: the baseline.
 /// Free of ML.NET.
 /// </summary>
-public sealed class SubspaceTrainingLoop
+internal sealed class SubspaceTrainingLoop
 {
     private readonly SubspaceShape _shape;
     private readonly TrainingSettings _settings;

@@ -11,7 +11,7 @@ public enum CurveKind
 }
 
 /// <summary>Maps a <see cref="CurveKind"/> to its shape.</summary>
-public static class CurveKinds
+internal static class CurveKinds
 {
     /// <summary>The three-point shape of <paramref name="kind"/>: <see cref="BezierCurve"/> or <see cref="PolygonalChain"/>.</summary>
     public static SubspaceShape Shape(this CurveKind kind) => kind switch

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Networks;
 
-public abstract partial class SubspaceNetwork
+internal abstract partial class SubspaceNetwork
 {
     /// <summary>The BatchNorm layers, in forward order (empty for an MLP).</summary>
     public IEnumerable<SubspaceBatchNorm2d> BatchNormLayers => SubspaceLayers.OfType<SubspaceBatchNorm2d>();

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Subspaces.Training;
 
 /// <summary>Hyper-parameters of one training run (free of ML.NET; the trainer options map onto this).</summary>
-public sealed record TrainingSettings
+internal sealed record TrainingSettings
 {
     /// <summary>Passes over the training data.</summary>
     public int Epochs { get; init; } = 20;

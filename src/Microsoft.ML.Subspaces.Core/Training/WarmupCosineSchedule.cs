@@ -5,7 +5,7 @@ namespace Microsoft.ML.Subspaces.Training;
 /// decay to zero over the remaining steps: the schedule of the subspace paper (5 warm-up epochs there;
 /// none in the MNIST reference run).
 /// </summary>
-public sealed class WarmupCosineSchedule : LearningRateSchedule
+internal sealed class WarmupCosineSchedule : LearningRateSchedule
 {
     /// <summary>Creates the schedule.</summary>
     public WarmupCosineSchedule(double baseRate, long warmupSteps)

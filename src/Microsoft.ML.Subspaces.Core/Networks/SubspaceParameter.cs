@@ -13,7 +13,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// autograd track the mixing (which would allocate a full <c>[k, ...]</c> zero tensor per point and batch).
 /// </para>
 /// </summary>
-public sealed class SubspaceParameter
+internal sealed class SubspaceParameter
 {
     internal SubspaceParameter(nn.Module owner, string name, bool regularized)
     {

@@ -9,7 +9,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// layers, or one per layer) before each forward pass and gathers the gradient back to the points; prediction
 /// uses single-point copies (<c>Materialize</c>), which hold no per-batch state and can be shared by threads.
 /// </summary>
-public abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
+internal abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
 {
     /// <summary>Creates the network for a spec.</summary>
     protected SubspaceNetwork(string name, NetworkSpec spec) : base(name) => Spec = spec;

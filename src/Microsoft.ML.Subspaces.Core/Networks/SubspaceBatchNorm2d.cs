@@ -13,7 +13,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// In training mode the layer normalizes with the batch's statistics and updates the running ones
 /// (<see cref="Momentum"/>, or a cumulative average when it is null); in eval mode it uses the running ones.
 /// </summary>
-public sealed class SubspaceBatchNorm2d : nn.Module<Tensor, Tensor>, ISubspaceLayer
+internal sealed class SubspaceBatchNorm2d : nn.Module<Tensor, Tensor>, ISubspaceLayer
 {
     private readonly Parameter scale;
     private readonly Parameter shift;

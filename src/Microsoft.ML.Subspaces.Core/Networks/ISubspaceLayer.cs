@@ -4,7 +4,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// A layer whose parameters each hold k weight points (<see cref="SubspaceParameter"/>). It computes with the
 /// points mixed by the coefficients given to <see cref="Mix"/>; layer-wise training gives each layer its own.
 /// </summary>
-public interface ISubspaceLayer
+internal interface ISubspaceLayer
 {
     /// <summary>Number of weight points k.</summary>
     int PointCount { get; }

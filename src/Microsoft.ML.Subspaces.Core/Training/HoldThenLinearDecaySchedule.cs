@@ -8,7 +8,7 @@ namespace Microsoft.ML.Subspaces.Training;
 /// Curves between fixed networks use r = 0.01 over the whole run; SWA uses r = swaRate / base over the epochs
 /// before averaging starts (and stays at the SWA rate after).
 /// </summary>
-public sealed class HoldThenLinearDecaySchedule : LearningRateSchedule
+internal sealed class HoldThenLinearDecaySchedule : LearningRateSchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="baseRate">Rate during the hold phase.</param>
