@@ -138,7 +138,7 @@ public sealed class ConnectionsCatalog
     {
         var network = model.Weights.Network;
         if (network is not SubspaceMlp mlp)
-            throw new NotSupportedException($"Model {name} is a {network.Spec.Kind} network ({network.GetType().Name}); training-free connections are implemented for multilayer perceptrons only.");
+            throw new NotSupportedException($"Model {name} is a {network.Spec.KindName} network ({network.GetType().Name}); training-free connections are implemented for multilayer perceptrons only.");
         if (network.Spec.HiddenSizes.Length == 0)
             throw new NotSupportedException($"Model {name} ({network.Spec.Describe()}) has no hidden layer: connections move hidden neurons, and a linear model has none.");
         if (model.Positions.Count != 1)
@@ -150,7 +150,7 @@ public sealed class ConnectionsCatalog
     {
         string Describe() => $" (a: {a.Describe()}, b: {b.Describe()})";
         if (a.Kind != b.Kind)
-            throw new ArgumentException($"The models have different network kinds: a is {a.Kind}, b is {b.Kind}.", nameof(b));
+            throw new ArgumentException($"The models have different network kinds: a is {a.KindName}, b is {b.KindName}.", nameof(b));
         if (a.InputSize != b.InputSize)
             throw new ArgumentException($"The models have different input sizes: a takes {a.InputSize} features, b takes {b.InputSize}{Describe()}.", nameof(b));
         if (a.ClassCount != b.ClassCount)

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;

@@ -15,7 +15,7 @@ public class ModuleMoveTests
     [Fact]
     public void SubspaceParametersFollowTheModuleAndTrainAfterAMove()
     {
-        var spec = new NetworkSpec { Kind = "mlp", InputSize = 5, HiddenSizes = new[] { 4 }, ClassCount = 3, PointCount = 2 };
+        var spec = new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = 5, HiddenSizes = new[] { 4 }, ClassCount = 3, PointCount = 2 };
         using var network = NetworkFactory.Create(spec, new Generator(4, CPU));
         network.to(ScalarType.Float64);
         foreach (var p in network.SubspaceParameters) Assert.Equal(ScalarType.Float64, p.Points.dtype);
@@ -38,7 +38,7 @@ public class ModuleMoveTests
     [Fact]
     public void BatchNormNetworkPredictsAfterAMove()
     {
-        var spec = new NetworkSpec { Kind = "convnet", InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 3, PointCount = 2, WidthMultiplier = 0.125 };
+        var spec = new NetworkSpec { Kind = NetworkArchitecture.ConvNet, InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 3, PointCount = 2, WidthMultiplier = 0.125 };
         using var network = NetworkFactory.Create(spec, new Generator(5, CPU));
         network.to(ScalarType.Float64).to(ScalarType.Float32); // two moves, each replacing parameters and buffers
         foreach (var p in network.SubspaceParameters) Assert.Equal(ScalarType.Float32, p.Points.dtype);

@@ -5,8 +5,8 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// </summary>
 public sealed record NetworkSpec
 {
-    /// <summary>Architecture kind: "mlp", "convnet" (<see cref="SubspaceConvNet"/>) or "resnet20" (<see cref="SubspaceResNet20"/>).</summary>
-    public string Kind { get; init; } = "mlp";
+    /// <summary>The architecture: an MLP, <see cref="SubspaceConvNet"/> or <see cref="SubspaceResNet20"/>.</summary>
+    public NetworkArchitecture Kind { get; init; } = NetworkArchitecture.Mlp;
     /// <summary>Number of input features (for image networks, <c>C * H * W</c>).</summary>
     public int InputSize { get; init; }
     /// <summary>Hidden layer widths of an MLP.</summary>
@@ -33,7 +33,7 @@ public sealed record NetworkSpec
     public NetworkSpec WithPointCount(int points) => this with { PointCount = points };
 
     /// <summary>True for the kinds that take images (<c>InputShape</c> is used).</summary>
-    public bool IsImageNetwork => Kind is "convnet" or "resnet20";
+    public bool IsImageNetwork => Kind is NetworkArchitecture.ConvNet or NetworkArchitecture.ResNet20;
 
     /// <summary>True when two specs describe the same architecture (ignoring the number of points).</summary>
     public bool SameArchitecture(NetworkSpec other) =>
@@ -44,8 +44,11 @@ public sealed record NetworkSpec
 
     /// <summary>"mlp 784-512-512-10", "resnet20 1x28x28 width 1 -> 10".</summary>
     public string Describe() => IsImageNetwork
-        ? FormattableString.Invariant($"{Kind} {string.Join("x", InputShape)} width {WidthMultiplier} -> {ClassCount}")
-        : $"{Kind} {string.Join("-", new[] { InputSize }.Concat(HiddenSizes).Append(ClassCount))}";
+        ? FormattableString.Invariant($"{KindName} {string.Join("x", InputShape)} width {WidthMultiplier} -> {ClassCount}")
+        : $"{KindName} {string.Join("-", new[] { InputSize }.Concat(HiddenSizes).Append(ClassCount))}";
+
+    /// <summary>The architecture's name in messages and saved models: "mlp", "convnet", "resnet20".</summary>
+    internal string KindName => Kind.ToString().ToLowerInvariant();
 
     /// <summary>A base channel count scaled by <see cref="WidthMultiplier"/> (at least 1).</summary>
     internal int Scaled(int channels) => Math.Max(1, (int)Math.Round(channels * WidthMultiplier, MidpointRounding.AwayFromZero));

@@ -98,7 +98,7 @@ internal static class PathTransformerFormat
         if (!Enum.TryParse<ConnectionKind>(state.ConnectionKind, out var kind) || !Enum.IsDefined(kind))
             throw reader.Corrupted($"the connection kind '{state.ConnectionKind}' is unknown", null);
         var spec = state.Network.WithPointCount(1);
-        if (spec.Kind != "mlp" || spec.HiddenSizes.Length == 0 || state.LabelValues.Length != spec.ClassCount || !(state.Position >= 0 && state.Position <= 1)
+        if (spec.Kind != NetworkArchitecture.Mlp || spec.HiddenSizes.Length == 0 || state.LabelValues.Length != spec.ClassCount || !(state.Position >= 0 && state.Position <= 1)
             || state.Networks.Length != state.Transitions.Length + 2 || state.Transitions.Length == 0)
             throw reader.Corrupted("the connection description is inconsistent", null);
         var widths = new[] { spec.InputSize }.Concat(spec.HiddenSizes).Append(spec.ClassCount).ToArray();

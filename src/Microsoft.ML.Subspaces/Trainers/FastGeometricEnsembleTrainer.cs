@@ -63,7 +63,7 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
         }
         else
         {
-            var spec = run.Standardized(new NetworkSpec { Kind = "mlp", InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
+            var spec = run.Standardized(new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
             run.Info($"FGE: training a standard {spec.Describe()} for {run.EpochsFor(_options)} epochs first, on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
             var pretraining = new SubspaceTrainingLoop(SinglePoint.Instance, run.SettingsFor(_options) with { Beta = 0, LayerWise = false })
             {

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Training;
 
 namespace Microsoft.ML.Subspaces.Trainers;

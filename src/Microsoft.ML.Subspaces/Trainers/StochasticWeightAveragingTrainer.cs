@@ -43,7 +43,7 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
     public SubspaceTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         using var run = TrainingRun.Start(_context, "StochasticWeightAveraging", _options, trainData, validationData);
-        var spec = run.Standardized(new NetworkSpec { Kind = "mlp", InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
+        var spec = run.Standardized(new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
         int epochs = run.EpochsFor(_options);
         int start = _options.StartEpochOf(epochs);
         if (start > epochs)

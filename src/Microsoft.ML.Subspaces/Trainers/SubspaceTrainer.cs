@@ -117,10 +117,9 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
     private NetworkSpec BuildSpec(DataViewSchema schema, int featureSize, int classCount)
     {
         if (_options.Network == NetworkArchitecture.Mlp)
-            return new NetworkSpec { Kind = "mlp", InputSize = featureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = classCount };
+            return new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = featureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = classCount };
         var column = schema[_options.FeatureColumnName];
         var shape = ImageFeatureShape.Resolve(column, _options.ImageShape, nameof(NeuralNetworkTrainerOptions.ImageShape));
-        var kind = _options.Network == NetworkArchitecture.ConvNet ? "convnet" : "resnet20";
         int minimumSide = _options.Network == NetworkArchitecture.ConvNet ? SubspaceConvNet.MinimumSide : 1;
         if (shape[1] < minimumSide || shape[2] < minimumSide)
             throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.Network), _options.Network,
@@ -130,7 +129,7 @@ public sealed class SubspaceTrainer : IEstimator<SubspaceTransformer>
                 $"ChannelMean has {mean.Length} value(s), ChannelStd {_options.ChannelStd?.Length ?? 0}; features column '{column.Name}' has {shape[0]} channel(s) ([C, H, W] = {ImageFeatureShape.Format(shape)}). Give one mean and one standard deviation per channel.");
         return new NetworkSpec
         {
-            Kind = kind,
+            Kind = _options.Network,
             InputSize = featureSize,
             ClassCount = classCount,
             InputShape = shape,

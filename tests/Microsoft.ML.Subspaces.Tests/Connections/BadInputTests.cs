@@ -98,7 +98,7 @@ public class BadInputTests
     {
         private readonly SubspaceLinear _layer;
 
-        public OtherNetwork() : base(nameof(OtherNetwork), new NetworkSpec { Kind = "conv", InputSize = 4, HiddenSizes = new[] { 3 }, ClassCount = 2 })
+        public OtherNetwork() : base(nameof(OtherNetwork), new NetworkSpec { Kind = NetworkArchitecture.ConvNet, InputSize = 4, HiddenSizes = new[] { 3 }, ClassCount = 2 })
         {
             _layer = new SubspaceLinear(4, 2, 1);
             RegisterComponents();

@@ -20,7 +20,7 @@ internal static class ConnectionTestModels
         using var generator = new Generator(seed, CPU);
         var spec = new NetworkSpec
         {
-            Kind = "mlp", InputSize = input, HiddenSizes = hidden, ClassCount = classes,
+            Kind = NetworkArchitecture.Mlp, InputSize = input, HiddenSizes = hidden, ClassCount = classes,
             FeatureMean = featureMean ?? Array.Empty<double>(), FeatureStd = featureStd ?? Array.Empty<double>(),
         };
         var network = new SubspaceMlp(spec, generator);

@@ -18,7 +18,7 @@ public class BatchNormRecomputationTests
     /// <summary>A 2-point ConvNet on 1x8x8 images whose points differ in every parameter, BatchNorm scale and shift included.</summary>
     private static SubspaceNetwork TwoPointConvNet(Generator g)
     {
-        var spec = new NetworkSpec { Kind = "convnet", InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 3, PointCount = 2, WidthMultiplier = 0.125 };
+        var spec = new NetworkSpec { Kind = NetworkArchitecture.ConvNet, InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 3, PointCount = 2, WidthMultiplier = 0.125 };
         var net = NetworkFactory.Create(spec, g);
         using (no_grad())
             foreach (var bn in net.BatchNormLayers)
@@ -103,7 +103,7 @@ public class BatchNormRecomputationTests
     public void NetworksWithoutBatchNormSkipRecomputationAndSeveralPointsAreRefused()
     {
         using var scope = NewDisposeScope();
-        using var mlp = NetworkFactory.Create(new NetworkSpec { Kind = "mlp", InputSize = 4, HiddenSizes = new[] { 3 }, ClassCount = 2 });
+        using var mlp = NetworkFactory.Create(new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = 4, HiddenSizes = new[] { 3 }, ClassCount = 2 });
         Assert.False(mlp.HasBatchNorm);
         Assert.False(mlp.RecomputeBatchNormStatistics(ones(2, 4), 2));
 

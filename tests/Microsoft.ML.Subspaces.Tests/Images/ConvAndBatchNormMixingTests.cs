@@ -112,7 +112,7 @@ public class ConvAndBatchNormMixingTests
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(5);
-        var spec = new NetworkSpec { Kind = "convnet", InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 10, PointCount = 2, WidthMultiplier = 0.25 };
+        var spec = new NetworkSpec { Kind = NetworkArchitecture.ConvNet, InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 10, PointCount = 2, WidthMultiplier = 0.25 };
         using var net = NetworkFactory.Create(spec, g);
         var regularized = net.SubspaceParameters.Where(p => p.Regularized).ToList();
         var convs = net.SubspaceLayers.OfType<SubspaceConv2d>().ToList();
@@ -130,7 +130,7 @@ public class ConvAndBatchNormMixingTests
     public void EveryConvAndBatchNormIsItsOwnLayerForLayerWiseSampling()
     {
         using var scope = NewDisposeScope();
-        var spec = new NetworkSpec { Kind = "resnet20", InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 10, PointCount = 2, WidthMultiplier = 0.25 };
+        var spec = new NetworkSpec { Kind = NetworkArchitecture.ResNet20, InputSize = 64, InputShape = new[] { 1, 8, 8 }, ClassCount = 10, PointCount = 2, WidthMultiplier = 0.25 };
         using var net = NetworkFactory.Create(spec);
         // stem conv + BN, 9 blocks of 2 conv + 2 BN, 2 shortcuts of conv + BN, classifier.
         Assert.Equal(43, net.SubspaceLayers.Count);
@@ -147,9 +147,9 @@ public class ConvAndBatchNormMixingTests
     }
 
     [Theory]
-    [InlineData("convnet")]
-    [InlineData("resnet20")]
-    public void MaterializedPointComputesWhatTheMixedNetworkComputes(string kind)
+    [InlineData(NetworkArchitecture.ConvNet)]
+    [InlineData(NetworkArchitecture.ResNet20)]
+    public void MaterializedPointComputesWhatTheMixedNetworkComputes(NetworkArchitecture kind)
     {
         using var scope = NewDisposeScope();
         using var g = new Generator(13);

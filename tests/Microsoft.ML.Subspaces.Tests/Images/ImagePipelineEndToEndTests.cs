@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using System.Diagnostics;
 using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Trainers;
