@@ -258,7 +258,7 @@ public static class QualitySample
                     var o = Configure(new StandardTrainerOptions(), data, options);
                     o.LearningRate = lr * lrFactor;
                     o.Epochs = Math.Max(1, (int)Math.Round(budgetFactor * (options.Epochs
-                        ?? NeuralNetworkTrainerOptions.AutomaticEpochs(options.Validation ? data.TrainRows * 4 / 5 : data.TrainRows, o.BatchSize))));
+                        ?? TrainerOptionsBase.AutomaticEpochs(options.Validation ? data.TrainRows * 4 / 5 : data.TrainRows, o.BatchSize))));
                     using var fitted = Timed(() => trainers.Standard(o).Fit(train), out var s);
                     yield return Row(FormattableString.Invariant($"grid: lr x{lrFactor}, budget x{budgetFactor}"), fitted, s);
                 }

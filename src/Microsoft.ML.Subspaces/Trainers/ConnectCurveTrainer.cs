@@ -14,26 +14,21 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// point over <c>BatchNormSampleRows</c> training rows, as the two models' own are, so the ends agree up to the
 /// batching of that recomputation); <c>WithPoint</c>, <c>WithEnsemble</c> and path evaluation work on it.
 /// </summary>
-public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
+public sealed class ConnectCurveTrainer : NetworkTrainerBase<SubspaceTransformer>
 {
     /// <summary>The index of the trained bend among the curve's points (w0, wc, w1).</summary>
     internal const int BendIndex = 1;
-    private readonly MLContext _context;
     private readonly SubspaceTransformer _start;
     private readonly SubspaceTransformer _end;
     private readonly ConnectCurveOptions _options;
 
     internal ConnectCurveTrainer(MLContext context, SubspaceTransformer start, SubspaceTransformer end, ConnectCurveOptions options)
+        : base(context, options!, "ConnectCurve." + options?.Kind)
     {
-        _context = context ?? throw new ArgumentNullException(nameof(context));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _options = options!;
         _start = start ?? throw new ArgumentNullException(nameof(start));
         _end = end ?? throw new ArgumentNullException(nameof(end));
-        Shape = options.Kind.Shape();
-        if (!(options.FinalLearningRateFraction > 0 && options.FinalLearningRateFraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(ConnectCurveOptions.FinalLearningRateFraction), options.FinalLearningRateFraction, "FinalLearningRateFraction must be in (0, 1].");
-        Settings(seed: 0).Validate();
-        TrainingRun.RejectEarlyStopping(options, "curves between fitted models");
+        Shape = options!.Kind.Shape();
         // Incompatible ends fail here, before any data is read.
         start.ThrowIfDisposed();
         end.ThrowIfDisposed();
@@ -47,13 +42,12 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
     /// <summary>The curve's shape: <see cref="BezierCurve"/> or <see cref="PolygonalChain"/>.</summary>
     public SubspaceShape Shape { get; }
 
-    /// <summary>Fits the curve's bend on <paramref name="input"/>.</summary>
-    public SubspaceTransformer Fit(IDataView input) => Fit(input, _options.ValidationSet);
+    private protected override string FeatureColumnName => _start.FeatureColumnName;
 
-    /// <summary>Fits the curve's bend on <paramref name="trainData"/>, logging accuracy at the curve's midpoint on <paramref name="validationData"/> after every epoch.</summary>
-    public SubspaceTransformer Fit(IDataView trainData, IDataView? validationData)
+    private protected override ScorerTransformer ContinuedModel => _start;
+
+    private protected override SubspaceTransformer Train(TrainingRun run, DataViewSchema schema)
     {
-        using var run = TrainingRun.Start(_context, "ConnectCurve." + Shape.Name, _options, trainData, validationData, _start);
         var (a, b) = FittedNetworks.Ends(_start, _end);
         SubspaceNetwork curve;
         try
@@ -73,19 +67,14 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
         {
             run.Info($"Fitting a {Shape.Name} between two {curve.Spec.Describe()} networks on {run.Train.Count} rows, {run.Device}, seed {run.Seed}; ends fixed, bend trained." +
                      (batchNormSample is null ? "" : $" BatchNorm statistics recomputed at each point over {batchNormSample.shape[0]} rows."));
-            var loop = new SubspaceTrainingLoop(Shape, Settings(run.Seed, run.Train.Count))
-            {
-                Progress = _options.Progress,
-                Log = run.Info,
-                Schedule = new HoldThenLinearDecaySchedule(_options.LearningRate, _options.LearningRate * _options.FinalLearningRateFraction),
-                BatchNormSample = batchNormSample,
-            };
+            var loop = NewLoop(Shape, run.SettingsFor(_options), run,
+                schedule: new HoldThenLinearDecaySchedule(_options.LearningRate, _options.LearningRate * _options.FinalLearningRateFraction),
+                batchNormSample: batchNormSample);
             loop.Train(curve, run.Train, run.Validation, _options.CancellationToken);
             curve.ClearMixing();
-            var shared = new SharedNetwork(curve, batchNormSample, _options.BatchSize);
-            batchNormSample = null; // owned by the shared weights now
-            return new SubspaceTransformer(shared, Shape, run.FeatureColumnName, run.Labels,
-                new[] { Shape.Center }, "center", loop.History.ToArray());
+            var fitted = Fitted(run, curve, Shape, loop.History.ToArray(), batchNormSample);
+            batchNormSample = null; // owned by the fitted model now
+            return fitted;
         }
         catch
         {
@@ -94,16 +83,4 @@ public sealed class ConnectCurveTrainer : IEstimator<SubspaceTransformer>
             throw;
         }
     }
-
-    /// <summary>The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c> (checked as the models would).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        SubspaceTrainer.OutputSchema(_context, _options.LabelColumnName, _start.FeatureColumnName, _options.ExampleWeightColumnName, inputSchema);
-
-    private TrainingSettings Settings(int seed, long? rows = null) => TrainingRun.Settings(_options, seed, rows) with
-    {
-        Beta = 0,
-        LayerWise = false,
-        TrainablePoints = new[] { BendIndex },
-        WeightDecayMode = WeightDecayMode.MixedWeight,
-    };
 }

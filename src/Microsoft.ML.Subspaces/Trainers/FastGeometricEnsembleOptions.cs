@@ -3,9 +3,10 @@ using Microsoft.ML.Subspaces.Training;
 namespace Microsoft.ML.Subspaces.Trainers;
 
 /// <summary>
-/// Options of Fast Geometric Ensembling (Garipov et al., 2018). Starting from a fitted model, or from a standard
-/// model trained first for <see cref="NeuralNetworkTrainerOptions.Epochs"/> epochs (with
-/// <see cref="NeuralNetworkTrainerOptions.LearningRate"/> and the standard schedule), training runs
+/// Options of Fast Geometric Ensembling (Garipov et al., 2018). Starting from a fitted model (whose network and features
+/// column are used; the network options here then are not), or from a network of these options trained first for
+/// <see cref="TrainerOptionsBase.Epochs"/> epochs (with <see cref="TrainerOptionsBase.LearningRate"/> and the standard
+/// schedule), training runs
 /// <see cref="Cycles"/> cycles of the cyclic learning rate between <see cref="LearningRate1"/> and
 /// <see cref="LearningRate2"/> and collects the network at the low point of every cycle. The run stops at the
 /// last low point: the cycling phase takes <c>(Cycles - 1/2)</c> cycle lengths.
@@ -34,4 +35,18 @@ public sealed class FastGeometricEnsembleOptions : NeuralNetworkTrainerOptions
 
     /// <summary>Receives a report at every snapshot, with the running ensemble's validation accuracy when a validation set is given.</summary>
     public IProgress<SnapshotProgress>? SnapshotProgress { get; set; }
+
+    internal override void Validate()
+    {
+        base.Validate();
+        if (Cycles < 1) throw new ArgumentOutOfRangeException(nameof(Cycles), Cycles, "Cycles must be at least 1.");
+        if (CycleIterations is int iterations)
+        {
+            if (iterations < 2 || iterations % 2 != 0)
+                throw new ArgumentOutOfRangeException(nameof(CycleIterations), iterations, "CycleIterations must be even and at least 2.");
+        }
+        else if (CycleEpochs < 2 || CycleEpochs % 2 != 0)
+            throw new ArgumentOutOfRangeException(nameof(CycleEpochs), CycleEpochs, "CycleEpochs must be even and at least 2 (the low point is the cycle's middle).");
+        _ = new CyclicLearningRate(LearningRate1, LearningRate2, 2); // validates lr1 and lr2
+    }
 }

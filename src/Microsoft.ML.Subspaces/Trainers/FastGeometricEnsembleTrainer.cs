@@ -13,45 +13,30 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// snapshots' probabilities. With a validation set, the running ensemble's accuracy is logged (MLContext.Log)
 /// and reported (<see cref="FastGeometricEnsembleOptions.SnapshotProgress"/>) after each snapshot.
 /// </summary>
-public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransformer>
+public sealed class FastGeometricEnsembleTrainer : NetworkTrainerBase<EnsembleTransformer>
 {
-    private readonly MLContext _context;
     private readonly FastGeometricEnsembleOptions _options;
     private readonly SubspaceTransformer? _initial;
 
     internal FastGeometricEnsembleTrainer(MLContext context, FastGeometricEnsembleOptions options, SubspaceTransformer? initialModel)
+        : base(context, options, "FastGeometricEnsemble")
     {
-        _context = context ?? throw new ArgumentNullException(nameof(context));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _options = options;
         _initial = initialModel;
-        if (options.Cycles < 1) throw new ArgumentOutOfRangeException(nameof(FastGeometricEnsembleOptions.Cycles), options.Cycles, "Cycles must be at least 1.");
-        if (options.CycleIterations is int iterations)
-        {
-            if (iterations < 2 || iterations % 2 != 0)
-                throw new ArgumentOutOfRangeException(nameof(FastGeometricEnsembleOptions.CycleIterations), iterations, "CycleIterations must be even and at least 2.");
-        }
-        else if (options.CycleEpochs < 2 || options.CycleEpochs % 2 != 0)
-            throw new ArgumentOutOfRangeException(nameof(FastGeometricEnsembleOptions.CycleEpochs), options.CycleEpochs, "CycleEpochs must be even and at least 2 (the low point is the cycle's middle).");
-        _ = new CyclicLearningRate(options.LearningRate1, options.LearningRate2, 2); // validates lr1 and lr2
-        TrainingRun.Settings(options, 0).Validate();
-        TrainingRun.RejectEarlyStopping(options, "Fast Geometric Ensembling");
         if (initialModel is not null)
         {
             initialModel.ThrowIfDisposed();
             if (initialModel.Positions.Count != 1)
                 throw new ArgumentException($"The initial model predicts with an ensemble of {initialModel.Positions.Count} points; pick one point with WithPoint.", nameof(initialModel));
         }
-        else if (options.HiddenLayers is null || options.HiddenLayers.Any(h => h < 1))
-            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.HiddenLayers), "HiddenLayers must be non-null with widths of at least 1.");
     }
 
-    /// <summary>Runs FGE on <paramref name="input"/>.</summary>
-    public EnsembleTransformer Fit(IDataView input) => Fit(input, _options.ValidationSet);
+    private protected override string FeatureColumnName => _initial?.FeatureColumnName ?? _options.FeatureColumnName;
 
-    /// <summary>Runs FGE on <paramref name="trainData"/>, logging the running ensemble's accuracy on <paramref name="validationData"/> after every snapshot.</summary>
-    public EnsembleTransformer Fit(IDataView trainData, IDataView? validationData)
+    private protected override ScorerTransformer? ContinuedModel => _initial;
+
+    private protected override EnsembleTransformer Train(TrainingRun run, DataViewSchema schema)
     {
-        using var run = TrainingRun.Start(_context, "FastGeometricEnsemble", _options, trainData, validationData, _initial);
         var history = new List<EpochSummary>();
         SubspaceNetwork network;
         if (_initial is not null)
@@ -63,13 +48,9 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
         }
         else
         {
-            var spec = run.Standardized(new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
+            var spec = run.NetworkFor(_options, schema);
             run.Info($"FGE: training a standard {spec.Describe()} for {run.EpochsFor(_options)} epochs first, on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
-            var pretraining = new SubspaceTrainingLoop(SinglePoint.Instance, run.SettingsFor(_options) with { Beta = 0, LayerWise = false })
-            {
-                Progress = _options.Progress,
-                Log = run.Info,
-            };
+            var pretraining = NewLoop(SinglePoint.Instance, run.SettingsFor(_options), run);
             network = pretraining.Train(spec, run.Train, run.Device, run.Validation, _options.CancellationToken);
             history.AddRange(pretraining.History);
         }
@@ -85,18 +66,13 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
             string cycle = _options.CycleIterations is int it ? $"{it} iterations" : $"{_options.CycleEpochs} epochs";
             run.Info(FormattableString.Invariant(
                 $"FGE: {_options.Cycles} cycles of {cycle} ({cycleSteps} steps), lr {_options.LearningRate1} -> {_options.LearningRate2} -> {_options.LearningRate1}, {totalSteps} steps ({(double)totalSteps / batchesPerEpoch:0.##} epochs)."));
-            var settings = TrainingRun.Settings(_options, unchecked(run.Seed + 1), run.Train.Count) with { Beta = 0, LayerWise = false, TotalSteps = totalSteps, WarmupEpochs = 0 };
-            var loop = new SubspaceTrainingLoop(SinglePoint.Instance, settings)
-            {
-                Progress = _options.Progress,
-                Log = run.Info,
-                Schedule = schedule,
-                AfterStep = done =>
+            var settings = _options.SettingsFor(unchecked(run.Seed + 1), run.Train.Count) with { TotalSteps = totalSteps, WarmupEpochs = 0 };
+            var loop = NewLoop(SinglePoint.Instance, settings, run, schedule: schedule,
+                afterStep: done =>
                 {
                     if (!schedule.IsLowPoint(done)) return;
                     var snapshot = network.Materialize(new[] { 1.0 });
-                    snapshots.Add(new SubspaceTransformer(new SharedNetwork(snapshot), SinglePoint.Instance, run.FeatureColumnName, run.Labels,
-                        new[] { Array.Empty<double>() }, "center", Array.Empty<EpochSummary>()));
+                    snapshots.Add(Fitted(run, snapshot, SinglePoint.Instance, Array.Empty<EpochSummary>()));
                     double? accuracy = null, ensembleAccuracy = null;
                     if (run.Validation is { } validation)
                     {
@@ -110,8 +86,7 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
                     run.Info(FormattableString.Invariant($"FGE snapshot {snapshots.Count}/{_options.Cycles} at step {done}, lr {lr:G3}") +
                         (accuracy is double a ? FormattableString.Invariant($": validation accuracy {a:P2}, ensemble of {snapshots.Count} {ensembleAccuracy:P2}") : ""));
                     _options.SnapshotProgress?.Report(new SnapshotProgress(snapshots.Count, _options.Cycles, done, lr, accuracy, ensembleAccuracy));
-                },
-            };
+                });
             loop.Train(network, run.Train, run.Validation, _options.CancellationToken);
             int offset = history.Count;
             history.AddRange(loop.History.Select(e => e with { Epoch = e.Epoch + offset }));
@@ -130,8 +105,4 @@ public sealed class FastGeometricEnsembleTrainer : IEstimator<EnsembleTransforme
             network.Dispose();
         }
     }
-
-    /// <summary>The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c>.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        SubspaceTrainer.OutputSchema(_context, _options.LabelColumnName, _initial?.FeatureColumnName ?? _options.FeatureColumnName, _options.ExampleWeightColumnName, inputSchema);
 }

@@ -13,37 +13,24 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// BatchNorm statistics, when the network has any, are recomputed for the average. The result is a standard
 /// (single-point) <see cref="SubspaceTransformer"/> holding the averaged weights.
 /// </summary>
-public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransformer>
+public sealed class StochasticWeightAveragingTrainer : NetworkTrainerBase<SubspaceTransformer>
 {
-    private readonly MLContext _context;
     private readonly StochasticWeightAveragingOptions _options;
 
     internal StochasticWeightAveragingTrainer(MLContext context, StochasticWeightAveragingOptions options)
+        : base(context, options, "StochasticWeightAveraging")
     {
-        _context = context ?? throw new ArgumentNullException(nameof(context));
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-        TrainingRun.Settings(options, 0).Validate();
-        TrainingRun.RejectEarlyStopping(options, "Stochastic Weight Averaging");
-        if (options.SwaStartEpoch is int first && (first < 1 || options.Epochs is int epochs && first > epochs))
-            throw new ArgumentOutOfRangeException(nameof(StochasticWeightAveragingOptions.SwaStartEpoch), first, $"SwaStartEpoch must be in [1, Epochs = {options.Epochs}].");
-        if (!(options.SwaLearningRate > 0 && options.SwaLearningRate <= options.LearningRate))
-            throw new ArgumentOutOfRangeException(nameof(StochasticWeightAveragingOptions.SwaLearningRate), options.SwaLearningRate,
-                $"SwaLearningRate must be positive and at most LearningRate ({options.LearningRate}).");
-        if (options.HiddenLayers is null || options.HiddenLayers.Any(h => h < 1))
-            throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.HiddenLayers), "HiddenLayers must be non-null with widths of at least 1.");
+        _options = options;
     }
 
     /// <summary>Test hook: called with the epoch and the network each time its weights enter the average.</summary>
     internal Action<int, SubspaceNetwork>? WeightsCollected { get; set; }
 
-    /// <summary>Trains on <paramref name="input"/>.</summary>
-    public SubspaceTransformer Fit(IDataView input) => Fit(input, _options.ValidationSet);
+    private protected override string FeatureColumnName => _options.FeatureColumnName;
 
-    /// <summary>Trains on <paramref name="trainData"/>, logging validation accuracy of the network and of the running average.</summary>
-    public SubspaceTransformer Fit(IDataView trainData, IDataView? validationData)
+    private protected override SubspaceTransformer Train(TrainingRun run, DataViewSchema schema)
     {
-        using var run = TrainingRun.Start(_context, "StochasticWeightAveraging", _options, trainData, validationData);
-        var spec = run.Standardized(new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = (int)run.Train.FeatureSize, HiddenSizes = (int[])_options.HiddenLayers.Clone(), ClassCount = run.Train.ClassCount }, _options);
+        var spec = run.NetworkFor(_options, schema);
         int epochs = run.EpochsFor(_options);
         int start = _options.StartEpochOf(epochs);
         if (start > epochs)
@@ -53,12 +40,9 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
 
         using var average = new WeightAverage();
         SubspaceNetwork? network = null;
-        var loop = new SubspaceTrainingLoop(SinglePoint.Instance, run.SettingsFor(_options) with { Beta = 0, LayerWise = false, WarmupEpochs = 0 })
-        {
-            Progress = _options.Progress,
-            Log = run.Info,
-            Schedule = new HoldThenLinearDecaySchedule(_options.LearningRate, _options.SwaLearningRate, horizonSteps: (long)start * batchesPerEpoch),
-            AfterEpoch = epoch =>
+        var loop = NewLoop(SinglePoint.Instance, run.SettingsFor(_options) with { WarmupEpochs = 0 }, run,
+            schedule: new HoldThenLinearDecaySchedule(_options.LearningRate, _options.SwaLearningRate, horizonSteps: (long)start * batchesPerEpoch),
+            afterEpoch: epoch =>
             {
                 if (epoch < start || network is null) return;
                 average.Add(network);
@@ -72,8 +56,7 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
                     message += $", validation accuracy of the average {ValidationScoring.Accuracy(p, validation):P2}";
                 }
                 run.Info(message);
-            },
-        };
+            });
         using (var generator = new Generator((ulong)run.Seed, CPU))
             network = NetworkFactory.Create(spec.WithPointCount(1), generator);
         try
@@ -85,8 +68,7 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
             if (BatchNormStatistics.Recompute(network, run.Train, _options.BatchSize))
                 run.Info("SWA: BatchNorm statistics recomputed for the averaged weights.");
             network.eval();
-            return new SubspaceTransformer(new SharedNetwork(network), SinglePoint.Instance, run.FeatureColumnName, run.Labels,
-                new[] { Array.Empty<double>() }, "center", loop.History.ToArray());
+            return Fitted(run, network, SinglePoint.Instance, loop.History.ToArray());
         }
         catch
         {
@@ -94,8 +76,4 @@ public sealed class StochasticWeightAveragingTrainer : IEstimator<SubspaceTransf
             throw;
         }
     }
-
-    /// <summary>The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c>.</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) =>
-        SubspaceTrainer.OutputSchema(_context, _options.LabelColumnName, _options.FeatureColumnName, _options.ExampleWeightColumnName, inputSchema);
 }

@@ -15,7 +15,7 @@ public sealed partial class SubspaceTrainersCatalog
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="NeuralNetworkTrainerOptions.AutomaticEpochs"/>).</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs"/>).</param>
     /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
@@ -42,7 +42,7 @@ public sealed partial class SubspaceTrainersCatalog
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="NeuralNetworkTrainerOptions.AutomaticEpochs"/>).</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs"/>).</param>
     /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
@@ -59,7 +59,7 @@ public sealed partial class SubspaceTrainersCatalog
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="NeuralNetworkTrainerOptions.AutomaticEpochs"/>).</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs"/>).</param>
     /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>

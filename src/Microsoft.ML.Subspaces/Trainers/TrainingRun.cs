@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Trainers;
 
 /// <summary>
-/// What every fit of the curve, FGE and SWA trainers starts with: a host channel for MLContext.Log, the seed, the
+/// What every fit starts with: a host channel for MLContext.Log, the seed, the
 /// device, and the training (and validation) data read once into tensors on that device, checked against the
 /// models being continued when there are any.
 /// </summary>
@@ -39,11 +39,11 @@ internal sealed class TrainingRun : IDisposable
     public void Info(string message) => Channel.Info(MessageSensitivity.None, message);
 
     /// <summary>
-    /// Starts a run. With <paramref name="model"/> (a fitted model being continued or connected), the features
-    /// column is the model's and the data must match its feature size, class count and label key values.
+    /// Starts a run reading <paramref name="featureColumnName"/>. With <paramref name="model"/> (a fitted model being
+    /// continued or connected), the data must match its feature size, class count and label key values.
     /// </summary>
-    public static TrainingRun Start(MLContext context, string name, NeuralNetworkTrainerOptions options, IDataView trainData, IDataView? validationData,
-        ScorerTransformer? model = null)
+    public static TrainingRun Start(MLContext context, string name, TrainerOptionsBase options, string featureColumnName, IDataView trainData,
+        IDataView? validationData, ScorerTransformer? model = null)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var host = ((IHostEnvironment)context).Register("Subspaces." + name);
@@ -53,12 +53,8 @@ internal sealed class TrainingRun : IDisposable
         try
         {
             var device = TorchDeviceResolver.Resolve(options.Device, context.GpuDeviceId, context.FallbackToCpu, msg => channel.Warning(MessageSensitivity.None, msg));
-            if (options.NumberOfThreads is int threads)
-            {
-                if (threads < 1) throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.NumberOfThreads), threads, "NumberOfThreads must be at least 1.");
-                set_num_threads(threads);
-            }
-            string features = model?.FeatureColumnName ?? options.FeatureColumnName;
+            if (options.NumberOfThreads is int threads) set_num_threads(threads); // checked by the options
+            string features = featureColumnName;
             var read = DataViewTensorReader.Read(trainData, features, options.LabelColumnName, options.ExampleWeightColumnName);
             owned.Add(read.Data);
             if (read.SkippedMissingLabels > 0)
@@ -79,8 +75,6 @@ internal sealed class TrainingRun : IDisposable
             }
             else labels = dataLabels is { } kv && kv.Count == read.Data.ClassCount ? kv : LabelKeyValues.Ordinal(read.Data.ClassCount);
 
-            if (!(options.ValidationFraction >= 0 && options.ValidationFraction < 1))
-                throw new ArgumentOutOfRangeException(nameof(NeuralNetworkTrainerOptions.ValidationFraction), options.ValidationFraction, "ValidationFraction must be in [0, 1).");
             TensorDataset? validation = null;
             if (validationData is null && options.ValidationFraction > 0)
             {
@@ -116,42 +110,11 @@ internal sealed class TrainingRun : IDisposable
     }
 
     /// <summary>
-    /// The training settings of <paramref name="options"/> for a seed and a number of training rows (the automatic budget
-    /// needs it; without it, at construction, only the options themselves are checked).
-    /// </summary>
-    public static TrainingSettings Settings(NeuralNetworkTrainerOptions options, int seed, long? rows = null) => new()
-    {
-        Epochs = rows is long n ? options.EpochsFor(n) : options.Epochs ?? NeuralNetworkTrainerOptions.AutomaticMinimumEpochs,
-        BatchSize = options.BatchSize,
-        LearningRate = options.LearningRate,
-        Momentum = options.Momentum,
-        WeightDecay = options.WeightDecay,
-        WarmupEpochs = options.WarmupEpochs,
-        Beta = options.BetaValue,
-        LayerWise = options.LayerWiseValue,
-        LabelSmoothing = options.LabelSmoothing,
-        CenterPreserving = options.CenterPreservingValue,
-        EarlyStoppingPatience = options.EarlyStoppingPatience,
-        Seed = seed,
-    };
-
-    /// <summary>
-    /// Trainers whose result is not the last network of one run (an average, snapshots, a bent curve) cannot restore a
-    /// best epoch: early stopping is an error there, naming the option, rather than a setting silently ignored.
-    /// </summary>
-    public static void RejectEarlyStopping(NeuralNetworkTrainerOptions options, string trainer)
-    {
-        if (options.EarlyStoppingPatience is not null)
-            throw new ArgumentException($"{trainer} does not support EarlyStoppingPatience (it is {options.EarlyStoppingPatience}); leave it null.",
-                nameof(NeuralNetworkTrainerOptions.EarlyStoppingPatience));
-    }
-
-    /// <summary>
     /// <paramref name="spec"/> with the input standardization <see cref="NeuralNetworkTrainerOptions.StandardizeFeatures"/>
     /// asks for, fitted on this run's training rows: per feature for an MLP, per channel for an image network that was not
     /// given <see cref="NeuralNetworkTrainerOptions.ChannelMean"/>.
     /// </summary>
-    public NetworkSpec Standardized(NetworkSpec spec, NeuralNetworkTrainerOptions options)
+    private NetworkSpec Standardized(NetworkSpec spec, NeuralNetworkTrainerOptions options)
     {
         if (!options.StandardizeFeatures) return spec;
         if (!spec.IsImageNetwork)
@@ -188,7 +151,7 @@ internal sealed class TrainingRun : IDisposable
     private static (TensorDataset Kept, TensorDataset HeldOut) HoldOut(TensorDataset data, double fraction, int seed)
     {
         long n = data.Count;
-        if (n < 2) throw new ArgumentException($"ValidationFraction needs at least 2 training rows; there are {n}.", nameof(NeuralNetworkTrainerOptions.ValidationFraction));
+        if (n < 2) throw new ArgumentException($"ValidationFraction needs at least 2 training rows; there are {n}.", nameof(TrainerOptionsBase.ValidationFraction));
         long held = Math.Clamp((long)Math.Round(n * fraction), 1, n - 1);
         using var generator = new Generator(unchecked((ulong)seed * 7919 + 13), CPU);
         using var order = randperm(n, generator: generator).to(data.Features.device);
@@ -201,10 +164,17 @@ internal sealed class TrainingRun : IDisposable
     }
 
     /// <summary>The training settings of <paramref name="options"/> for this run's seed and training rows.</summary>
-    public TrainingSettings SettingsFor(NeuralNetworkTrainerOptions options) => Settings(options, Seed, Train.Count);
+    public TrainingSettings SettingsFor(TrainerOptionsBase options) => options.SettingsFor(Seed, Train.Count);
 
     /// <summary>Epochs of a fit on this run's training rows.</summary>
-    public int EpochsFor(NeuralNetworkTrainerOptions options) => options.EpochsFor(Train.Count);
+    public int EpochsFor(TrainerOptionsBase options) => options.EpochsFor(Train.Count);
+
+    /// <summary>
+    /// The network <paramref name="options"/> describe for this run's data (<paramref name="schema"/> gives image
+    /// dimensions), with its input standardized on the training rows when the options ask for it.
+    /// </summary>
+    public NetworkSpec NetworkFor(NeuralNetworkTrainerOptions options, DataViewSchema schema) =>
+        Standardized(options.SpecFor(schema, (int)Train.FeatureSize, Train.ClassCount), options);
 
     /// <summary>Batches in one pass over the training data.</summary>
     public int BatchesPerEpoch(int batchSize) => SubspaceTrainingLoop.BatchesPerEpoch(Train.Count, batchSize);

@@ -119,15 +119,21 @@ public class TrainingBudgetTests
     }
 
     [Fact]
-    public void Trainers_that_cannot_restore_a_best_epoch_reject_early_stopping()
+    public void Only_trainers_that_can_restore_a_best_epoch_offer_early_stopping()
     {
-        var ml = new MLContext(seed: 1);
-        var swa = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.StochasticWeightAveraging(
-            new StochasticWeightAveragingOptions { EarlyStoppingPatience = 2 }));
-        Assert.Equal("EarlyStoppingPatience", swa.ParamName);
-        var fge = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.FastGeometricEnsemble(
-            new FastGeometricEnsembleOptions { EarlyStoppingPatience = 2 }));
-        Assert.Equal("EarlyStoppingPatience", fge.ParamName);
+        // An average (SWA), snapshots (FGE) or a bent curve cannot return "the best epoch": their options do not have it.
+        foreach (var options in new[] { typeof(StochasticWeightAveragingOptions), typeof(FastGeometricEnsembleOptions), typeof(ConnectCurveOptions) })
+            Assert.Null(options.GetProperty("EarlyStoppingPatience"));
+        foreach (var options in new[] { typeof(StandardTrainerOptions), typeof(LineTrainerOptions), typeof(CurveTrainerOptions), typeof(SimplexTrainerOptions) })
+            Assert.NotNull(options.GetProperty("EarlyStoppingPatience"));
+    }
+
+    [Fact]
+    public void A_curve_between_fitted_models_has_no_network_options_to_ignore()
+    {
+        foreach (var name in new[] { "HiddenLayers", "Network", "FeatureColumnName", "StandardizeFeatures", "ImageShape" })
+            Assert.Null(typeof(ConnectCurveOptions).GetProperty(name));
+        Assert.NotNull(typeof(StochasticWeightAveragingOptions).GetProperty("Network"));
     }
 
     [Fact]

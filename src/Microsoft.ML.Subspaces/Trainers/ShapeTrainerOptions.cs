@@ -1,0 +1,72 @@
+using Microsoft.ML.Subspaces.Training;
+
+namespace Microsoft.ML.Subspaces.Trainers;
+
+/// <summary>
+/// Options of the trainers that fit one shape of networks from scratch (<c>Standard</c>, <c>Line</c>, <c>Curve</c>,
+/// <c>Simplex</c>): the network options, plus early stopping, which only a single run whose result is its last network
+/// can offer.
+/// </summary>
+public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
+{
+    private protected ShapeTrainerOptions()
+    {
+    }
+
+    /// <summary>
+    /// Early stopping: stop when the center's validation accuracy (on <see cref="TrainerOptionsBase.ValidationSet"/> or
+    /// the <see cref="TrainerOptionsBase.ValidationFraction"/> held out) has not improved for this many epochs, and return
+    /// the weights of the best epoch. Default null: off (every epoch is trained and the last weights are returned).
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    internal override TrainingSettings SettingsFor(int seed, long? rows = null) =>
+        base.SettingsFor(seed, rows) with { EarlyStoppingPatience = EarlyStoppingPatience };
+}
+
+/// <summary>Options of the standard (single network) trainer: the baseline, trained by the same loop.</summary>
+public sealed class StandardTrainerOptions : ShapeTrainerOptions
+{
+}
+
+/// <summary>Options shared by subspace trainers (line, curve, simplex).</summary>
+public abstract class SubspaceTrainerOptions : ShapeTrainerOptions
+{
+    private protected SubspaceTrainerOptions()
+    {
+    }
+
+    /// <summary>Weight of the regularizer <c>cos^2(w_j, w_k)</c> for a random pair of points per batch. Default 1.</summary>
+    public double Beta { get; set; } = 1.0;
+
+    /// <summary>Draw an independent point for every layer in each batch ("layer-wise" training). Default false.</summary>
+    public bool LayerWise { get; set; }
+
+    /// <summary>
+    /// Multiply each point's share of the gradient by the number of points, so that the shape's center learns as fast as a
+    /// standard network at the same learning rate. Default true. Without it a line's midpoint is trained as with half the
+    /// learning rate and a simplex of three's centroid with a third (the coefficients of a point sum to 1), which the
+    /// paper's 160-epoch budgets absorb and short budgets do not.
+    /// </summary>
+    public bool CenterPreserving { get; set; } = true;
+
+    internal override TrainingSettings SettingsFor(int seed, long? rows = null) =>
+        base.SettingsFor(seed, rows) with { Beta = Beta, LayerWise = LayerWise, CenterPreserving = CenterPreserving };
+}
+
+/// <summary>Options of the line trainer: <c>w(a) = (1 - a) w0 + a w1</c>.</summary>
+public sealed class LineTrainerOptions : SubspaceTrainerOptions
+{
+}
+
+/// <summary>Options of the quadratic Bezier curve trainer: <c>(1-a)^2 w0 + 2a(1-a) wc + a^2 w1</c>.</summary>
+public sealed class CurveTrainerOptions : SubspaceTrainerOptions
+{
+}
+
+/// <summary>Options of the simplex trainer: <c>sum_i t_i w_i</c> over <see cref="Vertices"/> points.</summary>
+public sealed class SimplexTrainerOptions : SubspaceTrainerOptions
+{
+    /// <summary>Number of vertices (at least 2). Default 3.</summary>
+    public int Vertices { get; set; } = 3;
+}
