@@ -1,4 +1,3 @@
-using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Transformers;
 
@@ -27,23 +26,5 @@ public sealed partial class SubspacesCatalog
     /// <param name="start">The network at t = 0: a standard model, or a subspace model predicting at one point.</param>
     /// <param name="end">The network at t = 1.</param>
     /// <exception cref="ArgumentException">The models have different architectures, features or classes, or one predicts with an ensemble.</exception>
-    public SubspaceTransformer Segment(SubspaceTransformer start, SubspaceTransformer end)
-    {
-        var (a, b) = FittedNetworks.Ends(start, end);
-        try
-        {
-            var line = FittedNetworks.Stack(new[] { a, b }, new[] { new[] { 1.0, 0 }, new[] { 0, 1.0 } }, a.Device);
-            // With BatchNorm, every point of the segment gets statistics recomputed over the training rows the start
-            // model kept for the same purpose (the stacked network carries only the start model's statistics).
-            var source = start.Weights.BatchNormSample is not null ? start.Weights : end.Weights;
-            var sample = line.HasBatchNorm ? source.BatchNormSample?.clone().DetachFromDisposeScope() : null;
-            return new SubspaceTransformer(new SharedNetwork(line, sample, source.BatchNormBatchSize), LineSubspace.Instance, start.FeatureColumnName, start.Labels,
-                new[] { LineSubspace.Instance.Center }, "center", Array.Empty<Training.EpochSummary>());
-        }
-        finally
-        {
-            a.Dispose();
-            b.Dispose();
-        }
-    }
+    public SubspaceTransformer Segment(SubspaceTransformer start, SubspaceTransformer end) => FittedNetworks.Segment(start, end);
 }

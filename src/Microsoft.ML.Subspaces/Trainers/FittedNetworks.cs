@@ -82,4 +82,27 @@ internal static class FittedNetworks
             throw;
         }
     }
+
+    /// <summary>
+    /// The straight segment between two fitted single-network models: a line whose points are their networks, predicting
+    /// at its midpoint. With BatchNorm, every point gets statistics recomputed over the training rows the start model kept
+    /// for the same purpose (the stacked network carries only the start model's statistics).
+    /// </summary>
+    public static SubspaceTransformer Segment(SubspaceTransformer start, SubspaceTransformer end)
+    {
+        var (a, b) = Ends(start, end);
+        try
+        {
+            var line = Stack(new[] { a, b }, new[] { new[] { 1.0, 0 }, new[] { 0, 1.0 } }, a.Device);
+            var source = start.Weights.BatchNormSample is not null ? start.Weights : end.Weights;
+            var sample = line.HasBatchNorm ? source.BatchNormSample?.clone().DetachFromDisposeScope() : null;
+            return new SubspaceTransformer(new SharedNetwork(line, sample, source.BatchNormBatchSize), LineSubspace.Instance, start.FeatureColumnName, start.Labels,
+                new[] { LineSubspace.Instance.Center }, "center", Array.Empty<Training.EpochSummary>());
+        }
+        finally
+        {
+            a.Dispose();
+            b.Dispose();
+        }
+    }
 }
