@@ -7,6 +7,9 @@ namespace Microsoft.ML.Subspaces.Transformers;
 /// </summary>
 public interface IPathTransformer
 {
-    /// <summary>The model that predicts with the network at <paramref name="t"/> (t = 0 and t = 1 are the path's ends).</summary>
+    /// <summary>
+    /// The network at <paramref name="t"/> (t = 0 and t = 1 are the path's ends) as a standalone standard model with its
+    /// own copy of the weights. <c>WithPoint(t)</c> on the implementing type predicts at t with shared weights instead.
+    /// </summary>
     ScorerTransformer AtPoint(double t);
 }

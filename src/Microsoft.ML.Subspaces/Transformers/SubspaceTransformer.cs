@@ -45,15 +45,18 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
 
     internal SharedNetwork Weights => _weights;
 
-    /// <summary>Predicts with the network at a on a line or curve (for a 2-vertex simplex: (1 - a, a)).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">a is outside [0, 1], or the shape needs more coordinates.</exception>
-    public SubspaceTransformer WithPoint(double a)
+    /// <summary>
+    /// The same model, predicting with the network at <paramref name="t"/> in [0, 1] on a line or curve (the paper's
+    /// alpha; for a 2-vertex simplex, (1 - t, t)). The weights are shared: a prediction-time option.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">t is outside [0, 1], or the shape needs more coordinates.</exception>
+    public SubspaceTransformer WithPoint(double t)
     {
-        if (Shape is SimplexSubspace { Vertices: 2 }) return WithPoint(new[] { 1 - a, a });
-        return WithPoint(new[] { a });
+        if (Shape is SimplexSubspace { Vertices: 2 }) return WithPoint(new[] { 1 - t, t });
+        return WithPoint(new[] { t });
     }
 
-    /// <summary>Predicts with the network at <paramref name="position"/> (a single a, or a simplex's barycentric coordinates).</summary>
+    /// <summary>The same model, predicting with the network at <paramref name="position"/> (a single t, or a simplex's barycentric coordinates).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The position is not on the shape.</exception>
     public SubspaceTransformer WithPoint(double[] position)
     {
@@ -83,21 +86,33 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
     }
 
     /// <summary>
-    /// The path view of the subspace: the point a = t of a line or curve; for a simplex, the edge from its first
-    /// vertex to its second, (1 - t, t, 0, ...). A standard model has no path.
+    /// The network at <paramref name="t"/> of the subspace's path as a standalone standard model with its own copy of the
+    /// weights (with BatchNorm, statistics recomputed for that point): it can be saved, connected or continued, and
+    /// outlives this transformer. The path is the line or curve itself; for a simplex, the edge from its first vertex to
+    /// its second, (1 - t, t, 0, ...). A standard model has no path. Use <see cref="WithPoint(double)"/> to predict at
+    /// t with shared weights.
     /// </summary>
-    public ScorerTransformer AtPoint(double t)
+    /// <exception cref="ArgumentOutOfRangeException">t is outside [0, 1].</exception>
+    /// <exception cref="InvalidOperationException">The model is a standard network, which has no path.</exception>
+    public SubspaceTransformer AtPoint(double t)
     {
+        double[] position;
         if (Shape is SimplexSubspace simplex)
         {
-            var position = new double[simplex.Vertices];
+            position = new double[simplex.Vertices];
             position[0] = 1 - t;
             position[1] = t;
-            return WithPoint(position);
         }
-        if (Shape.PositionLength != 1) throw new InvalidOperationException($"A {Shape.Name} model has no path of points.");
-        return WithPoint(t);
+        else if (Shape.PositionLength != 1) throw new InvalidOperationException($"A {Shape.Name} model has no path of points.");
+        else position = new[] { t };
+        if (!(t >= 0 && t <= 1)) throw new ArgumentOutOfRangeException(nameof(t), t, "A path point t must be in [0, 1].");
+        ThrowIfDisposed();
+        var point = _weights.At(Shape.Coefficients(position)).Materialize(new[] { 1.0 });
+        return new SubspaceTransformer(new SharedNetwork(point), SinglePoint.Instance, FeatureColumnName, Labels, new[] { Array.Empty<double>() },
+            $"{Shape.Name} at t={t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", Array.Empty<EpochSummary>());
     }
+
+    ScorerTransformer IPathTransformer.AtPoint(double t) => AtPoint(t);
 
     private protected override void CheckFeatureColumn(Microsoft.ML.DataViewSchema.Column features)
     {
