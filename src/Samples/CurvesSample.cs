@@ -3,7 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Trainers;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
 using Subspaces.Samples.Common;
 

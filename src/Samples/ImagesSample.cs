@@ -217,7 +217,7 @@ public static class ImagesSample
     /// </summary>
     private sealed record EpochTime(double Seconds)
     {
-        public static EpochTime From(IReadOnlyList<Microsoft.ML.Subspaces.Training.EpochSummary> history) =>
+        public static EpochTime From(IReadOnlyList<Microsoft.ML.Subspaces.Optimization.EpochSummary> history) =>
             new(Statistics.Median(history.Select(e => e.Seconds)));
 
         public static string Description(int epochs) => epochs > 1 ? $"median over {epochs} epochs" : "one epoch";

@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Data;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Trainers;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
 using Subspaces.Samples.Common;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 
 namespace Microsoft.ML.Subspaces.Tests;
 

@@ -1,5 +1,5 @@
 using Microsoft.ML.Subspaces.Networks;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 

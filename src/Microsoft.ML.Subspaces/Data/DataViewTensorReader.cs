@@ -1,5 +1,5 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 

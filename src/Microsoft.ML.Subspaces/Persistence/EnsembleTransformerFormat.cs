@@ -1,5 +1,5 @@
 using Microsoft.ML.Subspaces.Data;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
 
 namespace Microsoft.ML.Subspaces.Persistence;

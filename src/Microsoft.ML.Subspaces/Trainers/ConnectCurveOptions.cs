@@ -1,5 +1,5 @@
 using Microsoft.ML.Subspaces.Shapes;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 
 namespace Microsoft.ML.Subspaces.Trainers;
 

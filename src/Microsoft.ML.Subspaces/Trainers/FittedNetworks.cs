@@ -97,7 +97,7 @@ internal static class FittedNetworks
             var source = start.Weights.BatchNormSample is not null ? start.Weights : end.Weights;
             var sample = line.HasBatchNorm ? source.BatchNormSample?.clone().DetachFromDisposeScope() : null;
             return new SubspaceTransformer(new SharedNetwork(line, sample, source.BatchNormBatchSize), LineSubspace.Instance, start.FeatureColumnName, start.Labels,
-                new[] { LineSubspace.Instance.Center }, "center", Array.Empty<Training.EpochSummary>());
+                new[] { LineSubspace.Instance.Center }, "center", Array.Empty<Optimization.EpochSummary>());
         }
         finally
         {

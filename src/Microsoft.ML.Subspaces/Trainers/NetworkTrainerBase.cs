@@ -2,7 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Data;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
 using static TorchSharp.torch;
 

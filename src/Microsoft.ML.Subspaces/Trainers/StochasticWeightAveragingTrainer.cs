@@ -1,6 +1,6 @@
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -3,7 +3,7 @@ using Microsoft.ML.Subspaces.Connections;
 using Microsoft.ML.Subspaces.Data;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Transformers;

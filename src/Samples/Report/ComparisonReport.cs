@@ -5,7 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Plots;
 using Microsoft.ML.Subspaces.Trainers;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
 using Subspaces.Samples.Common;
 using Subspaces.Samples.Terminal;

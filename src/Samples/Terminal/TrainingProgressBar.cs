@@ -1,5 +1,5 @@
 using Microsoft.ML.Subspaces.Trainers;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Spectre.Console;
 
 namespace Subspaces.Samples.Terminal;

@@ -68,7 +68,7 @@ public class BadInputTests
         using var a = RandomMlp(4, new[] { 3 }, 2, seed: 1);
         var line = new SubspaceMlp(new NetworkSpec { InputSize = 4, HiddenSizes = new[] { 3 }, ClassCount = 2, PointCount = 2 });
         using var subspace = new SubspaceTransformer(new SharedNetwork(line), Shapes.LineSubspace.Instance, "Features", Data.LabelKeyValues.Ordinal(2),
-            new[] { new[] { 0.5 } }, "center", Array.Empty<Training.EpochSummary>());
+            new[] { new[] { 0.5 } }, "center", Array.Empty<Optimization.EpochSummary>());
         using var ensemble = subspace.WithEnsemble(SubspaceEnsemble.Endpoints);
         Assert.Contains("ensemble of 2 networks", Assert.Throws<ArgumentException>(() => _ml.Subspaces().Connections.Linear(a, ensemble)).Message);
         // One point of a line subspace is a single network and can be connected.

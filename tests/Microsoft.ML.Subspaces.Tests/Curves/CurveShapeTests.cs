@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.ML.Subspaces.Shapes;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 
 namespace Microsoft.ML.Subspaces.Tests.Curves;
 

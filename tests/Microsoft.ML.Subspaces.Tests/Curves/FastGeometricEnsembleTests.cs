@@ -1,5 +1,5 @@
 using Microsoft.ML.Subspaces.Trainers;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
 
 namespace Microsoft.ML.Subspaces.Tests.Curves;

@@ -1,7 +1,7 @@
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Trainers;
-using Microsoft.ML.Subspaces.Training;
+using Microsoft.ML.Subspaces.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using Microsoft.ML.Subspaces.Networks;
 
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// BatchNorm running statistics for weights that were never trained as they are (an SWA average, for example):

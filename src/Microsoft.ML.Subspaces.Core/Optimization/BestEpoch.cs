@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// Early stopping's memory: the epoch with the best validation accuracy so far and a copy of every parameter and buffer

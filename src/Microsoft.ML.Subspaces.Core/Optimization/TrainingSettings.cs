@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>Hyper-parameters of one training run (free of ML.NET; the trainer options map onto this).</summary>
 internal sealed record TrainingSettings

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>A progress report: sent after every batch and at the end of every epoch.</summary>
 /// <param name="Epoch">1-based epoch.</param>

@@ -4,7 +4,7 @@ using Microsoft.ML.Subspaces.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// SGD with momentum and L2 weight decay on every point of every subspace parameter: the update of

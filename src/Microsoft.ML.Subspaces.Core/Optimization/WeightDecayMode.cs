@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>Where L2 weight decay applies during training.</summary>
 public enum WeightDecayMode

@@ -2,7 +2,7 @@ using Microsoft.ML.Subspaces.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// The running mean of a network's weights (Stochastic Weight Averaging): <see cref="Add"/> does

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// The piecewise-linear cyclic schedule of Fast Geometric Ensembling (Garipov et al., 2018). With

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>A learning rate as a function of the optimizer step. Pure math.</summary>
 public abstract class LearningRateSchedule

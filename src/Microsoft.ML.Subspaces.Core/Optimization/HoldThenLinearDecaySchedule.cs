@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// The schedule of Garipov et al. (2018) and Izmailov et al. (2018): the base rate for the first

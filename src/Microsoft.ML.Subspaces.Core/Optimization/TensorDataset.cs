@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// A data set as tensors, built once per fit: features <c>[N, D]</c> float32, labels <c>[N]</c> int64 (0-based

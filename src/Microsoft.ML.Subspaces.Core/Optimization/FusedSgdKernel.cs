@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// The whole optimizer step of one subspace parameter in one pass over memory, on contiguous float32 CPU tensors.

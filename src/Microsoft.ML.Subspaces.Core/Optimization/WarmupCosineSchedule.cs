@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
 /// Linear warm-up from <c>baseRate / warmupSteps</c> to <c>baseRate</c> over <c>warmupSteps</c>, then cosine

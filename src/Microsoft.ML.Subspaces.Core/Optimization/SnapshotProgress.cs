@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Subspaces.Training;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>A report sent when an ensemble-building trainer (Fast Geometric Ensembling) collects a snapshot.</summary>
 /// <param name="Snapshot">1-based number of the snapshot just collected.</param>
