@@ -21,6 +21,7 @@ namespace Microsoft.ML.Subspaces.Optimization;
 /// </summary>
 internal sealed class SubspaceSgd : IDisposable
 {
+    private readonly SubspaceNetwork _network;
     private readonly SubspaceParameter[] _parameters;
     private readonly int[] _layerOf;
     private readonly Tensor[] _momentum;
@@ -34,6 +35,7 @@ internal sealed class SubspaceSgd : IDisposable
     /// </summary>
     public SubspaceSgd(SubspaceNetwork network, double momentum, double weightDecay, IReadOnlyList<int>? trainablePoints = null)
     {
+        _network = network;
         _parameters = network.SubspaceParameters.ToArray();
         _layerOf = network.SubspaceLayers.SelectMany((layer, l) => layer.Parameters.Select(_ => l)).ToArray();
         _layerCount = network.SubspaceLayers.Count;
@@ -97,6 +99,14 @@ internal sealed class SubspaceSgd : IDisposable
     }
 
     /// <summary>
+    /// <c>beta * cos^2(w_j, w_k)</c> for <paramref name="pair"/> at the current weights: from the sums the last step
+    /// accumulated while it wrote them when it summed that pair, else three dot products over the network's weights.
+    /// Null without a pair.
+    /// </summary>
+    public CosineRegularizerTerms? CosineRegularizer((int J, int K)? pair, double beta) =>
+        pair is not { } p ? null : CosineRegularizer(p.J, p.K, beta) ?? _network.CosineRegularizer(p.J, p.K, beta);
+
+    /// <summary>
     /// One update from the mixed weights' gradients (after <c>loss.backward()</c>), with the gradient of the
     /// cos^2 regularizer folded in when <paramref name="regularizer"/> is given.
     /// </summary>
@@ -106,7 +116,7 @@ internal sealed class SubspaceSgd : IDisposable
     /// One update as <see cref="Step(CosineRegularizerTerms?)"/>, preparing the next batch in the same pass:
     /// when <paramref name="nextCoefficients"/> (one coefficient vector per subspace layer) is given, every parameter's
     /// <see cref="SubspaceParameter.Mixed"/> holds the new weights mixed at them; when <paramref name="nextPair"/> is
-    /// given, <see cref="CosineRegularizer"/> for that pair needs no pass over the weights.
+    /// given, <see cref="CosineRegularizer(int, int, double)"/> for that pair needs no pass over the weights.
     /// </summary>
     public void Step(CosineRegularizerTerms? regularizer, IReadOnlyList<double[]>? nextCoefficients, (int J, int K)? nextPair = null)
     {

@@ -122,10 +122,8 @@ internal sealed class SubspaceTrainingLoop
         long totalSteps = _settings.TotalSteps ?? (long)batchesPerEpoch * _settings.Epochs;
         int epochs = (int)((totalSteps + batchesPerEpoch - 1) / batchesPerEpoch);
         var schedule = Schedule ?? new WarmupCosineSchedule(_settings.LearningRate, (long)Math.Round(_settings.WarmupEpochs * batchesPerEpoch));
-        var random = new Random(_settings.Seed);
         int k = network.PointCount;
-        int layerCount = network.SubspaceLayers.Count;
-        bool regularize = k > 1 && _settings.Beta > 0;
+        var sampler = new PointSampler(_shape, network.SubspaceLayers.Count, k, _settings.LayerWise, regularize: _settings.Beta > 0, _settings.Seed);
         bool decayMixed = _settings.WeightDecayMode == WeightDecayMode.MixedWeight && _settings.WeightDecay > 0;
         if (validation is null && _settings.EarlyStoppingPatience is not null)
             throw new ArgumentException("Early stopping needs validation data: pass a validation set (or a held-out fraction of the training rows).", nameof(validation));
@@ -138,12 +136,6 @@ internal sealed class SubspaceTrainingLoop
         network.train();
         var clock = Stopwatch.StartNew();
         long step = 0;
-        // Each batch draws its point, then its regularizer pair. The step of batch t already knows batch t + 1's
-        // (drawn in the same order), so it mixes the new weights at that point and sums that pair in the same pass.
-        // pendingMixed: whether the network already holds the pending mix.
-        double[][]? pending = null;
-        (int J, int K)? pendingPair = null;
-        bool pendingMixed = false;
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
@@ -164,12 +156,8 @@ internal sealed class SubspaceTrainingLoop
                 var y = train.Labels.index_select(0, index);
 
                 // The point: one for the whole network, or one per layer.
-                if (pending is null)
-                {
-                    pending = SamplePoint(random, layerCount);
-                    pendingPair = regularize ? SamplePair(random, k) : null;
-                }
-                if (!pendingMixed) network.Mix(pending);
+                var point = sampler.Current;
+                sampler.MixCurrent(network);
 
                 var logits = network.forward(x);
                 Tensor loss;
@@ -184,17 +172,11 @@ internal sealed class SubspaceTrainingLoop
                 loss.backward();
                 double batchLoss = loss.item<float>();
                 if (decayMixed) batchLoss += AddMixedWeightDecay(network, _settings.WeightDecay);
-                CosineRegularizerTerms? terms = null;
-                if (pendingPair is { } pair)
-                {
-                    // From the sums the last step accumulated while it wrote the weights, else three dot products.
-                    terms = optimizer.CosineRegularizer(pair.J, pair.K, _settings.Beta) ?? network.CosineRegularizer(pair.J, pair.K, _settings.Beta);
-                    batchLoss += terms.Value;
-                }
-                pending = SamplePoint(random, layerCount);
-                pendingPair = regularize ? SamplePair(random, k) : null;
-                optimizer.Step(terms, pending, pendingPair);
-                pendingMixed = true;
+                var terms = optimizer.CosineRegularizer(point.Pair, _settings.Beta);
+                if (terms is not null) batchLoss += terms.Value;
+                // The step writes the next batch's mix and sums its pair in the same pass over the weights.
+                var next = sampler.Advance();
+                optimizer.Step(terms, next.Coefficients, next.Pair);
                 if (!double.IsFinite(batchLoss))
                     throw new InvalidOperationException(
                         $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");
@@ -202,8 +184,7 @@ internal sealed class SubspaceTrainingLoop
                 Progress?.Report(new TrainingProgress(epoch, epochs, b + 1, batchesPerEpoch, lossSum / (b + 1), lr, clock.Elapsed, false));
                 AfterStep?.Invoke(step + 1);
             }
-            network.ClearMixing();
-            pendingMixed = false;
+            sampler.ClearMixing(network);
             double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center, BatchNormSample ?? train.Features);
             network.train();
             var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
@@ -271,26 +252,6 @@ internal sealed class SubspaceTrainingLoop
         }
         if (squares.Count == 0) return 0;
         return 0.5 * weightDecay * stack(squares).sum().to_type(ScalarType.Float64).item<double>();
-    }
-
-    /// <summary>Coefficients of a freshly sampled point (sampled positions are on the shape: no validation needed).</summary>
-    private double[] SampleCoefficients(Random random) => _shape.CoefficientsUnchecked(_shape.Sample(random));
-
-    /// <summary>A random pair of different points for the cos^2 term.</summary>
-    private static (int J, int K) SamplePair(Random random, int k)
-    {
-        int j = random.Next(k);
-        int m = random.Next(k - 1);
-        if (m >= j) m++;
-        return (j, m);
-    }
-
-    /// <summary>One batch's point: the same coefficients for every layer, or (layer-wise) one draw per layer.</summary>
-    private double[][] SamplePoint(Random random, int layerCount)
-    {
-        if (_settings.LayerWise) return Enumerable.Range(0, layerCount).Select(_ => SampleCoefficients(random)).ToArray();
-        var c = SampleCoefficients(random);
-        return Enumerable.Repeat(c, layerCount).ToArray();
     }
 
     /// <summary>Accuracy of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
