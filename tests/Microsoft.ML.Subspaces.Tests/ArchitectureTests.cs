@@ -42,6 +42,36 @@ public class ArchitectureTests
     }
 
     [Fact]
+    public void NamespacesUseOnlyThoseListedBeforeThemInArchitectureMd()
+    {
+        var order = DocumentedOrder();
+        Assert.True(order.Count >= 10, $"read {order.Count} namespaces from docs/ARCHITECTURE.md");
+        var graph = NamespaceGraph.Read(CorePath, AdapterPath);
+        var undocumented = graph.Namespaces.Where(n => !order.ContainsKey(n)).ToList();
+        Assert.True(undocumented.Count == 0, "namespaces missing from docs/ARCHITECTURE.md: " + string.Join(", ", undocumented));
+        var violations = graph.Edges.Where(e => order[e.To] >= order[e.From]).Select(e => $"{e.From} -> {e.To} ({e.Example})").ToList();
+        Assert.True(violations.Count == 0, "uses of a namespace listed later in docs/ARCHITECTURE.md:\n" + string.Join("\n", violations));
+    }
+
+    /// <summary>The table of docs/ARCHITECTURE.md: namespace -> its position (short names are under Microsoft.ML.Subspaces).</summary>
+    private static Dictionary<string, int> DocumentedOrder()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Subspaces.sln"))) directory = directory.Parent;
+        Assert.NotNull(directory);
+        var row = new System.Text.RegularExpressions.Regex(@"^\| (\d+) \| `([A-Za-z.]+)` \|");
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(Path.Combine(directory!.FullName, "docs", "ARCHITECTURE.md")))
+        {
+            var m = row.Match(line);
+            if (!m.Success) continue;
+            string name = m.Groups[2].Value;
+            order[name.Contains('.') ? name : "Microsoft.ML.Subspaces." + name] = int.Parse(m.Groups[1].Value);
+        }
+        return order;
+    }
+
+    [Fact]
     public void CycleDetectionFindsACycle()
     {
         // The detector itself must be able to fail: a hand-made graph with a cycle.
@@ -83,6 +113,11 @@ public class ArchitectureTests
             edges.TryAdd(to, new(StringComparer.Ordinal));
         }
 
+        public IEnumerable<string> Namespaces => edges.Keys;
+
+        public IEnumerable<(string From, string To, string Example)> Edges =>
+            edges.SelectMany(e => e.Value.Select(t => (e.Key, t.Key, t.Value)));
+
         public bool Uses(string from, string to) => edges.TryGetValue(from, out var targets) && targets.ContainsKey(to);
 
         public static NamespaceGraph Read(params string[] paths)
@@ -95,11 +130,13 @@ public class ArchitectureTests
                 foreach (var type in assemblies.SelectMany(a => a.MainModule.GetTypes()))
                 {
                     var from = NamespaceOf(type);
+                    if (!IsLibrary(from)) continue; // <Module>, <PrivateImplementationDetails>, compiler-embedded attributes
                     foreach (var used in UsedTypes(type))
                     {
                         var scope = used.Scope is ModuleDefinition m ? m.Assembly.Name.Name : used.Scope?.Name;
                         if (scope is null || !ours.Contains(scope)) continue;
-                        graph.Add(from, NamespaceOf(used), $"{type.FullName} uses {used.FullName}");
+                        var to = NamespaceOf(used);
+                        if (IsLibrary(to)) graph.Add(from, to, $"{type.FullName} uses {used.FullName}");
                     }
                 }
             }
@@ -141,6 +178,8 @@ public class ArchitectureTests
 
         public string Explain(List<string> cycle) =>
             string.Join("\n", cycle.Zip(cycle.Skip(1), (a, b) => $"  {a} -> {b}: {edges[a][b]}"));
+
+        static bool IsLibrary(string ns) => ns == "Microsoft.ML" || ns.StartsWith("Microsoft.ML.Subspaces", StringComparison.Ordinal);
 
         static string NamespaceOf(TypeReference type)
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Data;
 
-using Microsoft.ML.Subspaces.Transformers;
 
 namespace Microsoft.ML.Subspaces.Data;
 
