@@ -36,7 +36,7 @@ public static class ConnectionsSample
 
     private sealed record Cell(double Worst, double WorstT, double Build, double Evaluate);
 
-    public static int Run(SampleOptions options)
+    public static int Run(Commands.SampleSettings options)
     {
         var (train, test) = DigitDatasets.MnistSplit();
         var architectures = new[] { new[] { 100 }, new[] { 500 }, new[] { 2000 }, new[] { 512, 512, 512 } };
@@ -96,7 +96,7 @@ public static class ConnectionsSample
         return 0;
     }
 
-    private static SubspaceTransformer Train(MLContext ml, IDataView train, int[] hidden, SampleOptions options, int member) =>
+    private static SubspaceTransformer Train(MLContext ml, IDataView train, int[] hidden, Commands.SampleSettings options, int member) =>
         ml.Subspaces().Trainers.Standard(new StandardTrainerOptions
         {
             HiddenLayers = hidden,

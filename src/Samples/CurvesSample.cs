@@ -17,7 +17,7 @@ namespace Subspaces.Samples;
 /// </summary>
 public static class CurvesSample
 {
-    public static int Run(SampleOptions options)
+    public static int Run(Commands.SampleSettings options)
     {
         int epochs = options.Epochs;
         int budget = 2 * epochs;

@@ -22,15 +22,10 @@ namespace Subspaces.Samples;
 /// </summary>
 public static class QualitySample
 {
-    /// <summary>The usage line.</summary>
-    public const string Usage =
-        "quality [--datasets a,b (mnist,optdigits,adult,mnist-png)] [--seeds N (3)] [--first-seed S (0)] [--merge a.tsv,b.tsv] [--noise 0,0.2] [--models m,n (all)] [--validation] [--grid] " +
-        "[--out FILE (quality.md)] [--threads T] [--lr X] [--epochs N] [--batch N] [--beta X] [--no-standardize] [--no-center] [--hidden 512,512] [--warmup EPOCHS]";
-
     /// <summary>Every model name, in table order.</summary>
     public static readonly string[] Models = { "standard", "line", "layer-wise line", "simplex", "swa", "ensemble", "lightgbm" };
 
-    /// <summary>Options of the quality benchmark.</summary>
+    /// <summary>Options of the quality benchmark (the command line's <see cref="Commands.QualitySettings"/>, parsed).</summary>
     public sealed record Options
     {
         public string[] Datasets { get; init; } = { "mnist", "optdigits", "adult", "mnist-png" };
@@ -51,47 +46,6 @@ public static class QualitySample
         public bool? CenterPreserving { get; init; }
         public int[]? Hidden { get; init; }
         public double? WarmupEpochs { get; init; }
-
-        /// <summary>Parses the options after the command name.</summary>
-        public static Options Parse(string[] args)
-        {
-            var o = new Options();
-            for (int i = 0; i < args.Length; i++)
-            {
-                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {args[i]} needs a value. Usage: {Usage}");
-                double Number() => double.Parse(Next(), CultureInfo.InvariantCulture);
-                string[] List() => Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                o = args[i] switch
-                {
-                    "--datasets" => o with { Datasets = List() },
-                    "--seeds" => o with { Seeds = (int)Number() },
-                    "--first-seed" => o with { FirstSeed = (int)Number() },
-                    "--merge" => o with { Merge = List() },
-                    "--noise" => o with { Noise = List().Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray() },
-                    "--models" => o with { Models = List() },
-                    "--validation" => o with { Validation = true },
-                    "--grid" => o with { Grid = true },
-                    "--out" => o with { Output = Next() },
-                    "--threads" => o with { Threads = (int)Number() },
-                    "--lr" => o with { LearningRate = Number() },
-                    "--epochs" => o with { Epochs = (int)Number() },
-                    "--batch" => o with { BatchSize = (int)Number() },
-                    "--beta" => o with { Beta = Number() },
-                    "--no-standardize" => o with { Standardize = false },
-                    "--no-center" => o with { CenterPreserving = false },
-                    "--hidden" => o with { Hidden = List().Select(int.Parse).ToArray() },
-                    "--warmup" => o with { WarmupEpochs = Number() },
-                    _ => throw new ArgumentException($"Unknown option '{args[i]}'. Usage: {Usage}"),
-                };
-            }
-            foreach (var d in o.Datasets)
-                if (!QualityDatasets.Names.Contains(d)) throw new ArgumentException($"Unknown data set '{d}'. Data sets: {string.Join(", ", QualityDatasets.Names)}.");
-            foreach (var m in o.Models)
-                if (!QualitySample.Models.Contains(m)) throw new ArgumentException($"Unknown model '{m}'. Models: {string.Join(", ", QualitySample.Models)}.");
-            if (o.Seeds < 1) throw new ArgumentException("--seeds must be at least 1.");
-            if (o.Noise.Any(n => !(n >= 0 && n < 1))) throw new ArgumentException("--noise values must be in [0, 1).");
-            return o;
-        }
 
         /// <summary>The options given on the command line, as the table's header states them.</summary>
         public string Overrides()
@@ -122,18 +76,6 @@ public static class QualitySample
             double D(int i) => double.Parse(c[i], CultureInfo.InvariantCulture);
             return new Result(c[0], D(1), c[2], int.Parse(c[3], CultureInfo.InvariantCulture), D(4), D(5), D(6), D(7));
         }
-    }
-
-    public static int RunCommand(string[] args)
-    {
-        Options options;
-        try { options = Options.Parse(args); }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 2;
-        }
-        return Run(options);
     }
 
     public static int Run(Options options)

@@ -1,6 +1,6 @@
 using Microsoft.ML.Subspaces.Optimization;
 
-namespace Subspaces.Samples.Common;
+namespace Microsoft.ML.Subspaces.Benchmarks;
 
 /// <summary>Summary statistics for timings.</summary>
 public static class Statistics

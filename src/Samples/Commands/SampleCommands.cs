@@ -1,0 +1,33 @@
+using Spectre.Console.Cli;
+
+namespace Subspaces.Samples.Commands;
+
+/// <summary>Standard vs line vs layer-wise line MLPs on the shared MNIST split (the default command).</summary>
+public sealed class MainCommand : Command<MainSettings>
+{
+    public override int Execute(CommandContext context, MainSettings settings, CancellationToken cancellationToken) => MainSample.Run(settings);
+}
+
+/// <summary>Segment vs fitted Bezier curve between two MLPs; single vs FGE vs SWA vs ensembles at one budget.</summary>
+public sealed class CurvesCommand : Command<SampleSettings>
+{
+    public override int Execute(CommandContext context, SampleSettings settings, CancellationToken cancellationToken) => CurvesSample.Run(settings);
+}
+
+/// <summary>Training-free connections (Linear, Arc, OT, WA) between pairs of MLPs on the MNIST split.</summary>
+public sealed class ConnectionsCommand : Command<SampleSettings>
+{
+    public override int Execute(CommandContext context, SampleSettings settings, CancellationToken cancellationToken) => ConnectionsSample.Run(settings);
+}
+
+/// <summary>Standard vs line ResNet-20 on the MNIST PNGs through ML.NET ImageAnalytics.</summary>
+public sealed class ImagesCommand : Command<ImagesSettings>
+{
+    public override int Execute(CommandContext context, ImagesSettings settings, CancellationToken cancellationToken) => ImagesSample.Run(settings);
+}
+
+/// <summary>Every classification data set, several seeds, clean and noisy labels, default options, next to LightGbm.</summary>
+public sealed class QualityCommand : Command<QualitySettings>
+{
+    public override int Execute(CommandContext context, QualitySettings settings, CancellationToken cancellationToken) => QualitySample.Run(settings.ToOptions());
+}
