@@ -259,16 +259,6 @@ internal sealed class SubspaceTrainingLoop
     {
         using var point = network.Materialize(_shape.Coefficients(position));
         point.RecomputeBatchNormStatistics(batchNormSample, _settings.BatchSize); // no-op without BatchNorm
-        using var _ = no_grad();
-        long correct = 0;
-        const int chunk = 1024;
-        for (long s = 0; s < data.Count; s += chunk)
-        {
-            using var scope = NewDisposeScope();
-            long len = Math.Min(chunk, data.Count - s);
-            var predicted = point.forward(data.Features.narrow(0, s, len)).argmax(1);
-            correct += predicted.eq(data.Labels.narrow(0, s, len)).sum().item<long>();
-        }
-        return (double)correct / data.Count;
+        return ValidationScoring.Accuracy(point, data);
     }
 }

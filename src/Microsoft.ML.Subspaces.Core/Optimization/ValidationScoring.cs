@@ -1,14 +1,13 @@
 using Microsoft.ML.Subspaces.Networks;
-using Microsoft.ML.Subspaces.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Subspaces.Trainers;
+namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>Scores one-point networks on a validation set in chunks, without gradients.</summary>
 internal static class ValidationScoring
 {
-    private const int Chunk = 4096;
+    private const int Chunk = 1024;
 
     /// <summary>Softmax probabilities <c>[N, C]</c> of a one-point network (a tensor the caller disposes).</summary>
     public static Tensor Probabilities(SubspaceNetwork network, TensorDataset data)
@@ -29,5 +28,19 @@ internal static class ValidationScoring
     {
         using var scope = NewDisposeScope();
         return (double)scores.argmax(1).eq(data.Labels).sum().item<long>() / data.Count;
+    }
+
+    /// <summary>Accuracy of a one-point network, chunk by chunk (no <c>[N, C]</c> tensor of probabilities).</summary>
+    public static double Accuracy(SubspaceNetwork network, TensorDataset data)
+    {
+        using var _ = no_grad();
+        long correct = 0;
+        for (long s = 0; s < data.Count; s += Chunk)
+        {
+            using var scope = NewDisposeScope();
+            long len = Math.Min(Chunk, data.Count - s);
+            correct += network.forward(data.Features.narrow(0, s, len)).argmax(1).eq(data.Labels.narrow(0, s, len)).sum().item<long>();
+        }
+        return (double)correct / data.Count;
     }
 }
