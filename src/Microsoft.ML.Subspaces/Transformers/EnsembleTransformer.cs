@@ -67,9 +67,8 @@ public sealed class EnsembleTransformer : ScorerTransformer
     /// <summary>The per-epoch history of the training that produced the ensemble (empty for combined or loaded models).</summary>
     public IReadOnlyList<EpochSummary> TrainingHistory { get; }
 
-    internal override float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
+    private protected override float[] Score(ReadOnlySpan<float> features, int rows)
     {
-        ThrowIfDisposed();
         float[]? sum = null;
         foreach (var m in _members)
         {

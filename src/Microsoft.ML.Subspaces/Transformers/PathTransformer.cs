@@ -72,14 +72,19 @@ public sealed class PathTransformer : ScorerTransformer, IPathTransformer
 
     ScorerTransformer IPathTransformer.AtPoint(double t) => AtPoint(t);
 
-    internal override float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
+    private protected override float[] Score(ReadOnlySpan<float> features, int rows)
     {
-        ThrowIfDisposed();
         var network = _network.Value;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = tensor(features.ToArray(), new long[] { rows, features.Length / rows }).to(_path.Device);
         return nn.functional.softmax(network.forward(x), 1).cpu().data<float>().ToArray();
+    }
+
+    internal override ScorerTransformer ShareWeights()
+    {
+        ThrowIfDisposed();
+        return new PathTransformer(_path.Acquire(), Position, FeatureColumnName, Labels);
     }
 
     private protected override void ReleaseResources()
@@ -96,12 +101,13 @@ public sealed class PathTransformer : ScorerTransformer, IPathTransformer
 /// <summary>A connection path shared, with a reference count, by the path transformers derived from one another.</summary>
 internal sealed class SharedPath
 {
-    private int _references = 1;
+    private readonly Holds _holds;
 
     public SharedPath(ConnectionPath path, Device device)
     {
         Path = path;
         Device = device;
+        _holds = new Holds(path.Dispose);
     }
 
     public ConnectionPath Path { get; }
@@ -111,13 +117,9 @@ internal sealed class SharedPath
 
     public SharedPath Acquire()
     {
-        if (Interlocked.Increment(ref _references) <= 1)
-            throw new ObjectDisposedException(nameof(SharedPath), "The path's weights were already released.");
+        _holds.Take("path's weights");
         return this;
     }
 
-    public void Release()
-    {
-        if (Interlocked.Decrement(ref _references) == 0) Path.Dispose();
-    }
+    public void Release() => _holds.Drop();
 }

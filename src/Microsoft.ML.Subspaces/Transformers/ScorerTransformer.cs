@@ -13,9 +13,13 @@ namespace Microsoft.ML.Subspaces.Transformers;
 public abstract class ScorerTransformer : ITransformer, IDisposable
 {
     private int _disposed;
+    private readonly Holds _holds;
 
     private protected ScorerTransformer(string featureColumnName, int featureSize, LabelKeyValues labels)
     {
+        // This transformer's own hold, dropped by Dispose, plus one per prediction in flight: native resources are
+        // released by whichever ends last, so disposing while other threads predict never frees memory in use.
+        _holds = new Holds(ReleaseResources);
         FeatureColumnName = featureColumnName;
         FeatureSize = featureSize;
         Labels = labels;
@@ -36,8 +40,19 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     /// <summary>Always true: scoring is row to row.</summary>
     public bool IsRowToRowMapper => true;
 
-    /// <summary>Probabilities (<c>rows x ClassCount</c>, row-major) for <paramref name="rows"/> rows of features.</summary>
-    internal abstract float[] PredictProbabilities(ReadOnlySpan<float> features, int rows);
+    /// <summary>
+    /// Probabilities (<c>rows x ClassCount</c>, row-major) for <paramref name="rows"/> rows of features. Safe to call from
+    /// any thread while others dispose this transformer: it either completes or throws <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    internal float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !_holds.TryTake()) ThrowDisposed();
+        try { return Score(features, rows); }
+        finally { _holds.Drop(); }
+    }
+
+    /// <summary>The probabilities of <see cref="PredictProbabilities(ReadOnlySpan{float}, int)"/>; runs under a hold.</summary>
+    private protected abstract float[] Score(ReadOnlySpan<float> features, int rows);
 
     /// <summary>Class probabilities for a batch of rows (row-major features); for callers outside ML.NET pipelines.</summary>
     public float[] PredictProbabilities(float[] features)
@@ -98,19 +113,21 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
 
     internal void ThrowIfDisposed()
     {
-        if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(GetType().Name,
-            "This model was disposed (a PredictionEngine disposes its model unless created with OwnsTransformer = false).");
+        if (Volatile.Read(ref _disposed) != 0) ThrowDisposed();
     }
+
+    private void ThrowDisposed() => throw new ObjectDisposedException(GetType().Name,
+        "This model was disposed (a PredictionEngine disposes its model unless created with OwnsTransformer = false).");
 
     /// <summary>Releases this transformer's hold on the native weights (shared with transformers derived from it).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        ReleaseResources();
+        _holds.Drop(); // releases now, or when the last prediction in flight ends
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases native resources once.</summary>
+    /// <summary>Releases native resources once, when the last hold is dropped.</summary>
     private protected abstract void ReleaseResources();
 
     /// <summary>

@@ -11,12 +11,24 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
     private readonly ScorerTransformer _scorer;
     private readonly DataViewSchema.Column _features;
 
+    private readonly bool _ownsScorer;
+
     public ScoringRowMapper(ScorerTransformer scorer, DataViewSchema inputSchema)
     {
-        _scorer = scorer;
+        // A PredictionEngine disposes its model when it is disposed (OwnsTransformer defaults to true), and a server
+        // keeps many engines over one model: each mapper scores with its own share of the weights, so that disposing
+        // one engine, and with it the model, leaves the other engines working. The share is dropped when the mapper
+        // (which every row of it references) is collected.
+        _scorer = scorer.ShareWeights() ?? scorer;
+        _ownsScorer = !ReferenceEquals(_scorer, scorer);
         InputSchema = inputSchema;
         OutputSchema = scorer.GetOutputSchema(inputSchema);
         _features = inputSchema[scorer.FeatureColumnName];
+    }
+
+    ~ScoringRowMapper()
+    {
+        if (_ownsScorer) _scorer.Dispose();
     }
 
     public DataViewSchema InputSchema { get; }

@@ -15,8 +15,8 @@ namespace Microsoft.ML.Subspaces.Transformers;
 internal sealed class SharedNetwork
 {
     private const int MaxCachedPoints = 64;
-    private readonly ConcurrentDictionary<string, Lazy<SubspaceNetwork>> _points = new();
-    private int _references = 1;
+    private readonly ConcurrentDictionary<string, Lazy<CachedPoint>> _points = new();
+    private readonly Holds _holds;
 
     /// <param name="network">The trained network (owned).</param>
     /// <param name="batchNormSample">Training rows <c>[N, D]</c> (owned, CPU) over which BatchNorm statistics are recomputed for every point; null when the network has no BatchNorm.</param>
@@ -26,6 +26,7 @@ internal sealed class SharedNetwork
         Network = network;
         BatchNormSample = batchNormSample;
         BatchNormBatchSize = batchNormBatchSize;
+        _holds = new Holds(Free);
     }
 
     public SubspaceNetwork Network { get; }
@@ -36,36 +37,51 @@ internal sealed class SharedNetwork
     /// <summary>Rows per batch when recomputing BatchNorm statistics.</summary>
     public int BatchNormBatchSize { get; }
 
+    /// <summary>Networks currently cached for prediction points (at most 64).</summary>
+    internal int CachedPointCount => _points.Count;
+
     private bool RecomputesStatistics => BatchNormSample is not null && Network.HasBatchNorm;
 
+    /// <summary>Another hold on these weights, for a transformer that shares them.</summary>
     public SharedNetwork Acquire()
     {
-        if (Interlocked.Increment(ref _references) <= 1)
-            throw new ObjectDisposedException(nameof(SharedNetwork), "The model's weights were already released.");
+        _holds.Take("model's weights");
         return this;
     }
 
-    public void Release()
+    /// <summary>Drops a transformer's hold; the last one frees the network, the cached points and the BatchNorm rows.</summary>
+    public void Release() => _holds.Drop();
+
+    private void Free()
     {
-        if (Interlocked.Decrement(ref _references) != 0) return;
-        foreach (var p in _points.Values) if (p.IsValueCreated) p.Value.Dispose();
-        _points.Clear();
+        foreach (var key in _points.Keys) Evict(key);
         Network.Dispose();
         BatchNormSample?.Dispose();
     }
 
     /// <summary>
-    /// The network at the given mixing coefficients, built once and reused; with BatchNorm, its statistics are
-    /// recomputed for that point (also for a standard model: the running statistics of training averaged over
-    /// weights that kept changing).
+    /// Runs <paramref name="use"/> on the network at the given mixing coefficients, built once and reused; with BatchNorm,
+    /// its statistics are recomputed for that point (also for a standard model: the running statistics of training
+    /// averaged over weights that kept changing). A point evicted from the cache meanwhile is freed when its last use ends.
     /// </summary>
-    public SubspaceNetwork At(double[] coefficients)
+    public T UseAt<T>(double[] coefficients, Func<SubspaceNetwork, T> use)
     {
-        if (Network.PointCount == 1 && !RecomputesStatistics) return Network;
+        if (Network.PointCount == 1 && !RecomputesStatistics) return use(Network);
         string key = string.Join(",", coefficients.Select(c => c.ToString("R", CultureInfo.InvariantCulture)));
-        if (_points.Count >= MaxCachedPoints && !_points.ContainsKey(key))
-            _points.Clear(); // dropped networks are freed by the GC once no prediction uses them
-        return _points.GetOrAdd(key, _ => new Lazy<SubspaceNetwork>(() => MaterializeWithStatistics(coefficients))).Value;
+        while (true)
+        {
+            if (_points.Count >= MaxCachedPoints && !_points.ContainsKey(key))
+                foreach (var old in _points.Keys) Evict(old); // freed now, or when their last prediction ends
+            var point = _points.GetOrAdd(key, _ => new Lazy<CachedPoint>(() => new CachedPoint(MaterializeWithStatistics(coefficients)))).Value;
+            if (!point.Holds.TryTake()) continue; // evicted and freed between the lookup and the hold: build it again
+            try { return use(point.Network); }
+            finally { point.Holds.Drop(); }
+        }
+    }
+
+    private void Evict(string key)
+    {
+        if (_points.TryRemove(key, out var entry) && entry.IsValueCreated) entry.Value.Holds.Drop();
     }
 
     private SubspaceNetwork MaterializeWithStatistics(double[] coefficients)
@@ -93,10 +109,23 @@ internal sealed class SharedNetwork
         Tensor? sum = null;
         foreach (var c in coefficients)
         {
-            var p = nn.functional.softmax(At(c).forward(x), 1);
+            var p = UseAt(c, network => nn.functional.softmax(network.forward(x), 1));
             sum = sum is null ? p : sum.add_(p);
         }
         if (coefficients.Count > 1) sum!.div_(coefficients.Count);
         return sum!.cpu().data<float>().ToArray();
+    }
+
+    /// <summary>A network cached for one prediction point: the cache's hold plus one per use in progress.</summary>
+    private sealed class CachedPoint
+    {
+        public CachedPoint(SubspaceNetwork network)
+        {
+            Network = network;
+            Holds = new Holds(network.Dispose);
+        }
+
+        public SubspaceNetwork Network { get; }
+        public Holds Holds { get; }
     }
 }

@@ -107,7 +107,7 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
         else position = new[] { t };
         if (!(t >= 0 && t <= 1)) throw new ArgumentOutOfRangeException(nameof(t), t, "A path point t must be in [0, 1].");
         ThrowIfDisposed();
-        var point = _weights.At(Shape.Coefficients(position)).Materialize(new[] { 1.0 });
+        var point = _weights.UseAt(Shape.Coefficients(position), network => network.Materialize(new[] { 1.0 }));
         return new SubspaceTransformer(new SharedNetwork(point), SinglePoint.Instance, FeatureColumnName, Labels, new[] { Array.Empty<double>() },
             $"{Shape.Name} at t={t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", Array.Empty<EpochSummary>());
     }
@@ -119,9 +119,8 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
         if (Network.IsImageNetwork) ImageFeatureShape.CheckAgainstModel(features, Network.InputShape);
     }
 
-    internal override float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
+    private protected override float[] Score(ReadOnlySpan<float> features, int rows)
     {
-        ThrowIfDisposed();
         return _weights.PredictProbabilities(features, rows, _coefficients);
     }
 

@@ -46,8 +46,8 @@ public sealed class ConnectCurveTests(CurveFixture f)
         using var at1 = curve.WithPoint(1.0);
         using var mid = curve.WithPoint(0.5);
         // The networks that predict at a = 0 and a = 1 are the two models' networks, bit for bit...
-        Assert.Equal(CurveFixture.Points(f.A.Weights.Network), CurveFixture.Points(curve.Weights.At(curve.Shape.Coefficients(new[] { 0.0 }))));
-        Assert.Equal(CurveFixture.Points(f.B.Weights.Network), CurveFixture.Points(curve.Weights.At(curve.Shape.Coefficients(new[] { 1.0 }))));
+        Assert.Equal(CurveFixture.Points(f.A.Weights.Network), curve.Weights.UseAt(curve.Shape.Coefficients(new[] { 0.0 }), CurveFixture.Points));
+        Assert.Equal(CurveFixture.Points(f.B.Weights.Network), curve.Weights.UseAt(curve.Shape.Coefficients(new[] { 1.0 }), CurveFixture.Points));
         // ...so they predict the same probabilities (up to BLAS rounding of the last bit) and the same labels.
         CurveFixture.AssertClose(f.A.PredictProbabilities(f.TestFeatures), at0.PredictProbabilities(f.TestFeatures));
         CurveFixture.AssertClose(f.B.PredictProbabilities(f.TestFeatures), at1.PredictProbabilities(f.TestFeatures));
@@ -134,10 +134,9 @@ public sealed class ConnectCurveTests(CurveFixture f)
         CurveFixture.AssertClose(f.A.PredictProbabilities(f.TestFeatures), at0.PredictProbabilities(f.TestFeatures));
         using var at1 = segment.AtPoint(1);
         CurveFixture.AssertClose(f.B.PredictProbabilities(f.TestFeatures), at1.PredictProbabilities(f.TestFeatures));
-        Assert.Equal(CurveFixture.Points(f.A.Weights.Network), CurveFixture.Points(segment.Weights.At(new[] { 1.0, 0.0 })));
+        Assert.Equal(CurveFixture.Points(f.A.Weights.Network), segment.Weights.UseAt(new[] { 1.0, 0.0 }, CurveFixture.Points));
         using var mid = segment.WithPoint(0.5);
-        var network = mid.Weights.At(mid.Shape.Coefficients(new[] { 0.5 }));
-        var m = CurveFixture.Points(network);
+        var m = mid.Weights.UseAt(mid.Shape.Coefficients(new[] { 0.5 }), CurveFixture.Points);
         var a = CurveFixture.Points(f.A.Weights.Network);
         var b = CurveFixture.Points(f.B.Weights.Network);
         for (int p = 0; p < m.Length; p++)

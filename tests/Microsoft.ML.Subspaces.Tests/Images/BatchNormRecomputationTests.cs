@@ -123,9 +123,9 @@ public class BatchNormRecomputationTests
         var shared = new SharedNetwork(net, sample, batchNormBatchSize: 16);
         try
         {
-            var at03 = shared.At(new[] { 0.7, 0.3 });
-            var at09 = shared.At(new[] { 0.1, 0.9 });
-            Assert.Same(at03, shared.At(new[] { 0.7, 0.3 })); // cached per point
+            var at03 = shared.UseAt(new[] { 0.7, 0.3 }, n => n);
+            var at09 = shared.UseAt(new[] { 0.1, 0.9 }, n => n);
+            Assert.Same(at03, shared.UseAt(new[] { 0.7, 0.3 }, n => n)); // cached per point
             using var reference = net.Materialize(new[] { 0.1, 0.9 });
             reference.RecomputeBatchNormStatistics(sample, 16);
             foreach (var (expected, actual) in reference.BatchNormLayers.Zip(at09.BatchNormLayers))
@@ -163,7 +163,7 @@ public class BatchNormRecomputationTests
         using var stale = model.Weights.Network.Materialize(model.Shape.Coefficients(model.Shape.Center));
         var features = validation.GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
         using var x = tensor(features, new long[] { 120, 784 });
-        using var recomputedCenter = model.Weights.At(model.Shape.Coefficients(model.Shape.Center)).forward(x);
+        using var recomputedCenter = model.Weights.UseAt(model.Shape.Coefficients(model.Shape.Center), n => n.forward(x));
         using var staleCenter = stale.forward(x);
         Assert.False(recomputedCenter.allclose(staleCenter, rtol: 1e-3, atol: 1e-4));
     }
