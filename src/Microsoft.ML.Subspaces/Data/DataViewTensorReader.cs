@@ -28,6 +28,7 @@ internal static class DataViewTensorReader
         var y = new GrowableArray<long>((int)Math.Min(capacityHint, int.MaxValue / 2));
         var w = weight is null ? null : new GrowableArray<float>((int)Math.Min(capacityHint, int.MaxValue / 2));
         long skipped = 0, zeroWeights = 0, row = -1;
+        double weightSum = 0;
 
         using (var cursor = data.GetRowCursor(active))
         {
@@ -49,6 +50,7 @@ internal static class DataViewTensorReader
                     if (!float.IsFinite(weightValue) || weightValue < 0)
                         throw new InvalidOperationException($"Example weight column '{weightColumn}' has an invalid value {weightValue} at row {row}; weights must be finite and non-negative.");
                     if (weightValue == 0) zeroWeights++;
+                    weightSum += weightValue;
                 }
                 try { getFeatures(ref buffer); }
                 catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
@@ -75,6 +77,13 @@ internal static class DataViewTensorReader
                 : $"The {role} data has no rows.");
         if (w is not null && zeroWeights == y.Count)
             throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {role} data is zero.");
+
+        // The loss is the weight-averaged cross-entropy, summed in single precision: weights whose sum (times a loss of up
+        // to a few hundred) passes float.MaxValue overflow it, which would otherwise be reported as divergence.
+        if (w is not null && weightSum > float.MaxValue / 1e3)
+            throw new InvalidOperationException(
+                $"Example weights in column '{weightColumn}' of the {role} data sum to {weightSum:G3}: the weighted loss would overflow single precision. " +
+                "Scale the weights down; only their ratios matter.");
 
         int n = y.Count;
         // Copy into memory libtorch allocates: tensor(float[]) wraps the managed array, and MKL picks GEMM code

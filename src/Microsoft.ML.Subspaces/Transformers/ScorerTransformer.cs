@@ -68,6 +68,10 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
+        // A vector of unknown size (a float[] property without [VectorType] in a PredictionEngine's input class) is
+        // accepted here: every row's length is checked when it is scored, with an error naming both lengths.
+        if (inputSchema.GetColumnOrNull(FeatureColumnName) is { Type: VectorDataViewType { IsKnownSize: false } vector } && vector.ItemType == NumberDataViewType.Single)
+            return PredictionSchema.Build(inputSchema, Labels);
         int size = FeatureColumns.CheckFeatures(inputSchema, FeatureColumnName, out var features);
         CheckFeatureColumn(features);
         if (size != FeatureSize)

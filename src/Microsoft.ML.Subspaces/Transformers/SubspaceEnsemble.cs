@@ -34,10 +34,15 @@ public sealed class SubspaceEnsemble
         });
     }
 
+    /// <summary>Most members of an ensemble: each is a forward pass per batch, and far fewer already give its mean.</summary>
+    public const int MaxMembers = 1024;
+
     /// <summary><paramref name="count"/> points drawn uniformly on the shape with a fixed seed.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1 or above <see cref="MaxMembers"/>.</exception>
     public static SubspaceEnsemble Sampled(int count, int seed = 0)
     {
-        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "A sampled ensemble needs at least one point.");
+        if (count < 1 || count > MaxMembers)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"A sampled ensemble needs 1 to {MaxMembers} points.");
         return new SubspaceEnsemble($"sampled({count}, seed {seed})", shape =>
         {
             var random = new Random(seed);
@@ -49,7 +54,10 @@ public sealed class SubspaceEnsemble
     public static SubspaceEnsemble Points(params double[][] positions)
     {
         ArgumentNullException.ThrowIfNull(positions);
-        if (positions.Length == 0) throw new ArgumentException("An ensemble needs at least one point.", nameof(positions));
+        if (positions.Length == 0 || positions.Length > MaxMembers)
+            throw new ArgumentException($"An ensemble needs 1 to {MaxMembers} points; got {positions.Length}.", nameof(positions));
+        for (int i = 0; i < positions.Length; i++)
+            if (positions[i] is null) throw new ArgumentException($"Point {i} of the ensemble is null.", nameof(positions));
         var copy = positions.Select(p => (double[])p.Clone()).ToArray();
         return new SubspaceEnsemble("points " + string.Join(" ", copy.Select(p => SubspaceShape.Format(p))), _ => copy);
     }
