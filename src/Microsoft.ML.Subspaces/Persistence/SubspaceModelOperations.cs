@@ -21,7 +21,11 @@ public sealed class SubspaceModelOperations
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
         byte[] content = Serialize(model, inputSchema);
         string full = Path.GetFullPath(filePath);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        string directory = Path.GetDirectoryName(full)!;
+        RemoveStaleTemporaryFiles(directory, Path.GetFileName(full));
+        // Written beside the target under a unique name, then moved over it: the target is never half-written, and
+        // concurrent saves to one path do not write into each other's file.
+        string temp = Path.Combine(directory, TemporaryPrefix(Path.GetFileName(full)) + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
@@ -35,6 +39,32 @@ public sealed class SubspaceModelOperations
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>How long a temporary file may go unwritten before a later save takes it for one a killed save left.</summary>
+    internal static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+
+    private static string TemporaryPrefix(string fileName) => "." + fileName + ".";
+
+    /// <summary>
+    /// Deletes the temporary files of earlier saves to the same path that were killed mid-write (kill -9, power loss):
+    /// those not written for <see cref="StaleAfter"/>. A save in progress writes its file continuously and is left alone.
+    /// </summary>
+    private static void RemoveStaleTemporaryFiles(string directory, string fileName)
+    {
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(directory, TemporaryPrefix(fileName) + "*.tmp"))
+            {
+                try
+                {
+                    if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > StaleAfter) File.Delete(file);
+                }
+                catch (IOException) { } // in use or gone: not ours to remove
+                catch (UnauthorizedAccessException) { }
+            }
+        }
+        catch (DirectoryNotFoundException) { } // the save itself reports a missing directory
     }
 
     /// <summary>Saves to a stream; nothing is written to it unless the whole model serialized.</summary>
