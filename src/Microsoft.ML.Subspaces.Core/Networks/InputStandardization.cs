@@ -18,8 +18,10 @@ internal sealed class InputStandardization : nn.Module<Tensor, Tensor>
     {
         // Module state: detached, so that a network built inside a dispose scope (a path's point, a materialized point)
         // keeps its statistics when the scope ends.
-        this.mean = tensor(Array.ConvertAll(mean, v => (float)v)).view(shape).DetachFromDisposeScope();
-        inverseStd = tensor(Array.ConvertAll(std, v => (float)(1 / v))).view(shape).DetachFromDisposeScope();
+        // Built in their final shape: a view of a temporary would leave the temporary's handle to the finalizer.
+        var dims = Array.ConvertAll(shape, d => d == -1 ? mean.Length : d);
+        this.mean = tensor(Array.ConvertAll(mean, v => (float)v), dims).DetachFromDisposeScope();
+        inverseStd = tensor(Array.ConvertAll(std, v => (float)(1 / v)), dims).DetachFromDisposeScope();
         RegisterComponents();
     }
 

@@ -141,7 +141,8 @@ internal sealed class SubspaceTrainingLoop
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             double lr = 0;
-            using var permutation = randperm(n, generator: generator).to(device);
+            using var order = randperm(n, generator: generator); // the draw on the CPU generator, then (on CUDA) a copy
+            using var permutation = order.to(device);
             int batches = (int)Math.Min(batchesPerEpoch, totalSteps - step);
             for (int b = 0; b < batches; b++, step++)
             {

@@ -154,7 +154,8 @@ internal sealed class TrainingRun : IDisposable
         if (n < 2) throw new ArgumentException($"ValidationFraction needs at least 2 training rows; there are {n}.", nameof(TrainerOptionsBase.ValidationFraction));
         long held = Math.Clamp((long)Math.Round(n * fraction), 1, n - 1);
         using var generator = new Generator(unchecked((ulong)seed * 7919 + 13), CPU);
-        using var order = randperm(n, generator: generator).to(data.Features.device);
+        using var draw = randperm(n, generator: generator);
+        using var order = draw.to(data.Features.device);
         TensorDataset Take(long start, long count)
         {
             using var index = order.narrow(0, start, count);
