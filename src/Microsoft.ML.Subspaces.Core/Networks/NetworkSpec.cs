@@ -50,6 +50,50 @@ public sealed record NetworkSpec
     /// <summary>The architecture's name in messages and saved models: "mlp", "convnet", "resnet20".</summary>
     internal string KindName => Kind.ToString().ToLowerInvariant();
 
+    /// <summary>
+    /// Why a spec read from an untrusted source cannot describe a network this library builds (sizes out of range), or
+    /// null. Checked before anything is allocated for it.
+    /// </summary>
+    internal string? Implausible()
+    {
+        if (!Enum.IsDefined(Kind)) return $"unknown architecture {(int)Kind}";
+        if (InputSize < 1 || InputSize > 1 << 26) return $"input size {InputSize}";
+        if (ClassCount < 1 || ClassCount > 1 << 20) return $"class count {ClassCount}";
+        if (PointCount < 1 || PointCount > 64) return $"point count {PointCount}";
+        if (HiddenSizes is null || InputShape is null || ChannelMean is null || ChannelStd is null || FeatureMean is null || FeatureStd is null)
+            return "missing fields";
+        if (HiddenSizes.Length > 64 || HiddenSizes.Any(h => h < 1 || h > 1 << 20)) return $"hidden sizes [{string.Join(", ", HiddenSizes)}]";
+        if (IsImageNetwork)
+        {
+            if (InputShape.Length != 3 || InputShape.Any(d => d < 1 || d > 1 << 14) || (long)InputShape[0] * InputShape[1] * InputShape[2] != InputSize)
+                return $"image shape [{string.Join(", ", InputShape)}] for {InputSize} features";
+            if (!(WidthMultiplier > 0) || WidthMultiplier > 64) return $"width multiplier {WidthMultiplier}";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A lower bound of the weights (float values, over all points) a network of this spec holds: exact for an MLP, the
+    /// widest layers for an image network. A saved weights entry smaller than this cannot be this network's.
+    /// </summary>
+    internal long MinimumParameterCount()
+    {
+        if (!IsImageNetwork)
+        {
+            long total = 0, previous = InputSize;
+            foreach (var width in HiddenSizes.Append(ClassCount))
+            {
+                total += (previous + 1) * width;
+                previous = width;
+            }
+            return total * PointCount;
+        }
+        long last = Scaled(Kind == NetworkArchitecture.ConvNet ? 128 : 64);
+        long convolution = 9 * last * Scaled(Kind == NetworkArchitecture.ConvNet ? 64 : 32);
+        long classifier = Kind == NetworkArchitecture.ConvNet ? last * (InputShape[1] / 8) * (InputShape[2] / 8) * ClassCount : last * ClassCount;
+        return (convolution + classifier) * PointCount;
+    }
+
     /// <summary>A base channel count scaled by <see cref="WidthMultiplier"/> (at least 1).</summary>
     internal int Scaled(int channels) => Math.Max(1, (int)Math.Round(channels * WidthMultiplier, MidpointRounding.AwayFromZero));
 }

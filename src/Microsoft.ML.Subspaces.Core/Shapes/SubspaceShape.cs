@@ -68,7 +68,8 @@ public abstract class SubspaceShape
         if (name == LineSubspace.Instance.Name) return LineSubspace.Instance;
         if (name == BezierCurve.Instance.Name) return BezierCurve.Instance;
         if (name == PolygonalChain.Instance.Name) return PolygonalChain.Instance;
-        if (name.StartsWith("simplex", StringComparison.Ordinal) && int.TryParse(name.AsSpan(7), out int n)) return new SimplexSubspace(n);
+        if (name.StartsWith("simplex", StringComparison.Ordinal) && int.TryParse(name.AsSpan(7), out int n))
+            return n is >= 2 and <= 64 ? new SimplexSubspace(n) : throw new InvalidDataException($"A simplex of {n} vertices is out of range (2 to 64).");
         throw new InvalidDataException($"Unknown subspace shape '{name}'.");
     }
 

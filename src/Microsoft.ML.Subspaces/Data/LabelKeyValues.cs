@@ -83,7 +83,16 @@ public sealed class LabelKeyValues
             nameof(Boolean) => BooleanDataViewType.Instance,
             _ => throw new InvalidDataException($"Unknown label key value type '{typeName}'."),
         };
-        return new LabelKeyValues(type, values);
+        var saved = new LabelKeyValues(type, values);
+        // Every value must read back as its type now, not when the first prediction builds the Score column's annotations.
+        try { saved.AddTo(new DataViewSchema.Annotations.Builder(), "check"); }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new InvalidDataException($"A label key value is not a {typeName} ({e.Message}).", e);
+        }
+        if (type == BooleanDataViewType.Instance && values.Any(v => v is not ("true" or "false")))
+            throw new InvalidDataException("A Boolean label key value is neither 'true' nor 'false'.");
+        return saved;
     }
 
     /// <summary>Adds the values as an annotation of kind <paramref name="kind"/> (typed as they were).</summary>

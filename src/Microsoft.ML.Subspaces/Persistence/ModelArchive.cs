@@ -15,6 +15,18 @@ internal static class ModelArchive
     public const int Version = 1;
     public const string ManifestEntry = "manifest.json";
 
+    /// <summary>Most bytes the manifest may inflate to.</summary>
+    public const long MaxManifestBytes = 1 << 20;
+    /// <summary>Most bytes a JSON description may inflate to.</summary>
+    public const long MaxJsonBytes = 16 << 20;
+    /// <summary>Most bytes any entry may inflate to (one managed array).</summary>
+    public static readonly long MaxEntryBytes = Array.MaxLength;
+    /// <summary>
+    /// Most an entry may inflate relative to its compressed size. Saved weights are nearly incompressible and the
+    /// BatchNorm rows of pixel data compress about 10:1; a zip bomb compresses 1000:1.
+    /// </summary>
+    public const long MaxCompressionRatio = 64;
+
     internal sealed class Manifest
     {
         public string Format { get; set; } = ModelArchive.Format;
@@ -72,20 +84,27 @@ internal static class ModelArchive
                 throw Corrupted($"it is not a readable archive ({e.Message})", e);
             }
             var entry = _zip.GetEntry(ManifestEntry) ?? throw Corrupted("it has no manifest; it was not written by Microsoft.ML.Subspaces", null);
-            byte[] bytes = ReadEntry(entry);
+            byte[] bytes = ReadEntry(entry, MaxManifestBytes);
             Manifest? manifest;
             try { manifest = JsonSerializer.Deserialize<Manifest>(bytes, JsonOptions); }
             catch (JsonException e) { throw Corrupted("its manifest is not valid", e); }
             if (manifest is null || manifest.Format != Format) throw Corrupted("its manifest names another format", null);
+            if (manifest.Parts is null || manifest.Sha256 is null || manifest.Parts.Any(p => p is null || p.Kind is null || p.Prefix is null))
+                throw Corrupted("its manifest has missing fields", null);
             if (manifest.Version > Version)
                 throw new InvalidDataException($"Model file {_source} has format version {manifest.Version}; this library reads up to {Version}. Update Microsoft.ML.Subspaces.");
             Manifest = manifest;
         }
 
-        public byte[] Read(string name)
+        /// <summary>The size <paramref name="name"/> declares it inflates to (nothing is inflated), or an error when it is missing.</summary>
+        public long DeclaredLength(string name) =>
+            (_zip.GetEntry(name) ?? throw Corrupted($"entry '{name}' is missing", null)).Length;
+
+        /// <summary>An entry's bytes, after checking its declared size against <paramref name="maxBytes"/> and its checksum.</summary>
+        public byte[] Read(string name, long? maxBytes = null)
         {
             var entry = _zip.GetEntry(name) ?? throw Corrupted($"entry '{name}' is missing", null);
-            var bytes = ReadEntry(entry);
+            var bytes = ReadEntry(entry, maxBytes ?? MaxEntryBytes);
             if (!Manifest.Sha256.TryGetValue(name, out var expected) || expected != Convert.ToHexString(SHA256.HashData(bytes)))
                 throw Corrupted($"entry '{name}' does not match its checksum", null);
             return bytes;
@@ -95,21 +114,44 @@ internal static class ModelArchive
         {
             try
             {
-                return JsonSerializer.Deserialize<T>(Read(name), JsonOptions) ?? throw Corrupted($"entry '{name}' is empty", null);
+                return JsonSerializer.Deserialize<T>(Read(name, MaxJsonBytes), JsonOptions) ?? throw Corrupted($"entry '{name}' is empty", null);
             }
             catch (JsonException e) { throw Corrupted($"entry '{name}' is not valid", e); }
         }
 
-        private byte[] ReadEntry(ZipArchiveEntry entry)
+        /// <summary>
+        /// Inflates an entry, refusing before inflating one that declares more than <paramref name="maxBytes"/> or more than
+        /// <see cref="MaxCompressionRatio"/> times its compressed size, and stopping one that inflates past what it declared.
+        /// </summary>
+        private byte[] ReadEntry(ZipArchiveEntry entry, long maxBytes)
         {
+            long declared = entry.Length;
+            if (declared < 0 || declared > maxBytes)
+                throw Corrupted($"entry '{entry.FullName}' declares {declared:N0} bytes; this kind of entry has at most {maxBytes:N0}", null);
+            if (declared > MaxCompressionRatio * entry.CompressedLength + 4096)
+                throw Corrupted($"entry '{entry.FullName}' declares {declared:N0} bytes from {entry.CompressedLength:N0} compressed; no saved model compresses that well", null);
             try
             {
                 using var s = entry.Open();
-                using var m = new MemoryStream();
-                s.CopyTo(m);
-                return m.ToArray();
+                var bytes = new byte[declared];
+                int read = 0;
+                while (read < bytes.Length)
+                {
+                    int n = s.Read(bytes, read, bytes.Length - read);
+                    if (n == 0) throw Corrupted($"entry '{entry.FullName}' ends after {read:N0} of its {declared:N0} bytes", null);
+                    read += n;
+                }
+                if (s.ReadByte() != -1) throw Corrupted($"entry '{entry.FullName}' holds more than the {declared:N0} bytes it declares", null);
+                return bytes;
             }
-            catch (InvalidDataException e) { throw Corrupted($"entry '{entry.FullName}' cannot be read ({e.Message})", e); }
+            catch (Exception e) when (e is IOException or NotSupportedException)
+            {
+                throw Corrupted($"entry '{entry.FullName}' cannot be read ({e.Message})", e);
+            }
+            catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
+            {
+                throw Corrupted($"entry '{entry.FullName}' cannot be read ({e.Message})", e);
+            }
         }
 
         public InvalidDataException Corrupted(string what, Exception? inner) =>

@@ -81,6 +81,10 @@ internal static class PathTransformerFormat
     public static PathTransformer Read(ModelArchive.Reader reader, string prefix)
     {
         var state = reader.ReadJson<State>(prefix + "connection.json");
+        if (state.Network is null || state.Networks is null || state.Networks.Any(n => n is null) || state.Transitions is null || state.Transitions.Any(t => t is null)
+            || state.LabelValues is null || string.IsNullOrWhiteSpace(state.FeatureColumnName) || state.ConnectionKind is null)
+            throw reader.Corrupted("the connection description has missing fields", null);
+        if (state.Network.Implausible() is string why) throw reader.Corrupted($"the network description is out of range ({why})", null);
         var tensors = ReadTensors(reader, reader.Read(prefix + "tensors.bin"));
         try
         {

@@ -139,6 +139,16 @@ public sealed class SubspaceModelOperations
 
     private ITransformer Load(Stream stream, out DataViewSchema inputSchema, string source)
     {
+        // A model file is untrusted input: every way it can be wrong ends as one exception type naming the file.
+        try { return LoadArchive(stream, out inputSchema, source); }
+        catch (Exception e) when (e is not InvalidDataException and not OperationCanceledException)
+        {
+            throw new InvalidDataException($"Model file {source} is corrupted or truncated: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private ITransformer LoadArchive(Stream stream, out DataViewSchema inputSchema, string source)
+    {
         using var reader = new ModelArchive.Reader(stream, source);
         inputSchema = LoadMlNet(reader, "input.mlnet", out _);
         var parts = new List<ITransformer>();
@@ -153,8 +163,18 @@ public sealed class SubspaceModelOperations
                         parts.AddRange(Flatten(loaded));
                         break;
                     default:
-                        if (!ScorerFormats.TryRead(part.Kind, reader, part.Prefix, out var scorer))
-                            throw reader.Corrupted($"it has a part of unknown kind '{part.Kind}' (written by a newer library?)", null);
+                        ScorerTransformer? scorer;
+                        try
+                        {
+                            if (!ScorerFormats.TryRead(part.Kind, reader, part.Prefix, out scorer))
+                                throw reader.Corrupted($"it has a part of unknown kind '{part.Kind}' (written by a newer library?)", null);
+                        }
+                        // The formats check what they read; whatever a crafted file still gets past them is reported as
+                        // what it is, a file that is not a valid model, never as a crash of the library.
+                        catch (Exception e) when (e is not InvalidDataException and not OperationCanceledException)
+                        {
+                            throw reader.Corrupted($"part '{part.Prefix}' cannot be read ({e.GetType().Name}: {e.Message})", e);
+                        }
                         parts.Add(scorer!);
                         break;
                 }

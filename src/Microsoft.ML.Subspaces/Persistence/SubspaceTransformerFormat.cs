@@ -49,9 +49,27 @@ internal static class SubspaceTransformerFormat
         if (sample is not null) writer.Add(prefix + BatchNormSampleEntry, TensorFile.WriteTensor(BatchNormSampleName, sample));
     }
 
+    /// <summary>
+    /// Refuses a network description that is out of range, or larger than the weights entry that should hold it, before
+    /// anything is allocated for it (a crafted file could otherwise ask for hundreds of gigabytes).
+    /// </summary>
+    internal static void CheckBeforeAllocating(ModelArchive.Reader reader, NetworkSpec spec, string weightsEntry)
+    {
+        if (spec.Implausible() is string why) throw reader.Corrupted($"the network description is out of range ({why})", null);
+        long needed = spec.MinimumParameterCount() * sizeof(float);
+        long stored = reader.DeclaredLength(weightsEntry);
+        if (needed > stored)
+            throw reader.Corrupted($"the network described needs at least {needed:N0} bytes of weights; entry '{weightsEntry}' holds {stored:N0}", null);
+    }
+
     public static SubspaceTransformer Read(ModelArchive.Reader reader, string prefix)
     {
         var state = reader.ReadJson<State>(prefix + "transformer.json");
+        if (state.Network is null || state.Shape is null || state.Positions is null || state.Positions.Any(p => p is null)
+            || state.LabelValues is null || state.FeatureColumnName is null || state.Prediction is null)
+            throw reader.Corrupted("the subspace description has missing fields", null);
+        if (string.IsNullOrWhiteSpace(state.FeatureColumnName)) throw reader.Corrupted("the features column name is empty", null);
+        CheckBeforeAllocating(reader, state.Network, prefix + "weights.bin");
         SubspaceShape shape;
         try { shape = SubspaceShape.FromName(state.Shape); }
         catch (InvalidDataException e) { throw reader.Corrupted(e.Message.TrimEnd('.'), e); }
