@@ -46,4 +46,7 @@ public sealed class ConnectionOptions
 
     /// <summary>Where the returned path transformer predicts until told otherwise (<c>WithPoint</c>). Default 0.5.</summary>
     public double PredictionPoint { get; set; } = 0.5;
+
+    /// <summary>Stops reading the training rows and building the path between layers; Connect then throws <see cref="OperationCanceledException"/>.</summary>
+    public CancellationToken CancellationToken { get; set; }
 }

@@ -113,7 +113,7 @@ public sealed class ConnectionsCatalog
         if (needsSample)
         {
             int seed = options.Seed ?? ((IHostEnvironment)_context).Register("Subspaces.Connections").Rand.Next();
-            using var raw = FeatureSample.Read(options.TrainingData!, options.FeatureColumnName ?? a.FeatureColumnName, spec.InputSize, options.MaxSampleRows, seed);
+            using var raw = FeatureSample.Read(options.TrainingData!, options.FeatureColumnName ?? a.FeatureColumnName, spec.InputSize, options.MaxSampleRows, seed, options.CancellationToken);
             sample = FeatureStandardization.Apply(spec, raw); // the networks' first layer sees standardized features
         }
         var weightsA = MlpWeights.FromNetwork(mlpA, a.Shape.Coefficients(a.Positions[0]));
@@ -122,7 +122,7 @@ public sealed class ConnectionsCatalog
         ConnectionPath path;
         try
         {
-            path = ConnectionPathBuilder.Build(spec, weightsA, weightsB, method, sample);
+            path = ConnectionPathBuilder.Build(spec, weightsA, weightsB, method, sample, options.CancellationToken);
         }
         catch
         {

@@ -78,4 +78,22 @@ public class CancellationTests : IClassFixture<SmallLineFixture>
         AssertCancelsPromptlyAndCleanly(new ConnectCurveOptions { Epochs = 5, Seed = 1 },
             o => _f.Context.Subspaces().Trainers.ConnectCurve(a, b, o).Fit(Keyed));
     }
+
+    [Fact]
+    public void Connection_with_training_data_cancels()
+    {
+        using var a = _f.Line.AtPoint(0);
+        using var b = _f.Line.AtPoint(1);
+        using var source = new CancellationTokenSource();
+        source.Cancel();
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.ThrowsAny<OperationCanceledException>(() => _f.Context.Subspaces().Connections.Connect(a, b, new ConnectionOptions
+        {
+            WeightAdjustment = true, TrainingData = _f.Train, CancellationToken = source.Token,
+        }));
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        // Not cancelled, the same connection builds.
+        using var path = _f.Context.Subspaces().Connections.Connect(a, b, new ConnectionOptions { WeightAdjustment = true, TrainingData = _f.Train });
+        Assert.True(path.TransitionCount >= 1);
+    }
 }

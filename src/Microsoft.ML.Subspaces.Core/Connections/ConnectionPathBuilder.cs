@@ -24,7 +24,8 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// </summary>
 internal static class ConnectionPathBuilder
 {
-    public static ConnectionPath Build(NetworkSpec spec, MlpWeights a, MlpWeights b, ConnectionMethod method, Tensor? sample)
+    public static ConnectionPath Build(NetworkSpec spec, MlpWeights a, MlpWeights b, ConnectionMethod method, Tensor? sample,
+        CancellationToken cancellationToken = default)
     {
         if (method.WeightAdjustment && sample is null) throw new ArgumentException("Weight adjustment needs training inputs.", nameof(sample));
         using var scope = NewDisposeScope();
@@ -36,6 +37,7 @@ internal static class ConnectionPathBuilder
         var current = a;   // Theta_k
         for (int k = 0; k < hiddenCount; k++)
         {
+            cancellationToken.ThrowIfCancellationRequested(); // between layers: each is one assignment or least-squares solve
             bool last = k == hiddenCount - 1;
             if (method.WeightAdjustment)
             {

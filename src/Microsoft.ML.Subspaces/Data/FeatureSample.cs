@@ -11,7 +11,7 @@ internal static class FeatureSample
     /// Reads column <paramref name="featureColumn"/> of <paramref name="data"/>; when it has more than
     /// <paramref name="maxRows"/> rows, keeps a uniform random subset of that size (seeded), in data order.
     /// </summary>
-    public static Tensor Read(IDataView data, string featureColumn, int expectedSize, int maxRows, int seed)
+    public static Tensor Read(IDataView data, string featureColumn, int expectedSize, int maxRows, int seed, CancellationToken cancellationToken = default)
     {
         int size = FeatureColumns.CheckFeatures(data.Schema, featureColumn, out var column);
         if (size != expectedSize)
@@ -24,6 +24,7 @@ internal static class FeatureSample
             long row = -1;
             while (cursor.MoveNext())
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 row++;
                 getter(ref buffer);
                 var dense = new float[size];
