@@ -154,7 +154,7 @@ internal static class QuickBenchmark
 
     private static string Verdict(bool met, string goal) => (met ? "met " : "MISSED ") + goal;
 
-    private static int ArgValue(string[] args, string name, int fallback)
+    internal static int ArgValue(string[] args, string name, int fallback)
     {
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;

@@ -14,7 +14,10 @@ namespace Microsoft.ML.Subspaces.Transformers;
 /// </summary>
 internal sealed class SharedNetwork
 {
-    private const int MaxCachedPoints = 64;
+    private const int DefaultCachedPoints = 64;
+    // Grows to the largest ensemble predicted with (at most SubspaceEnsemble.MaxMembers): an ensemble of more points than
+    // the cache holds would evict and rebuild every network on every batch.
+    private int _capacity = DefaultCachedPoints;
     private readonly ConcurrentDictionary<string, Lazy<CachedPoint>> _points = new();
     private readonly Holds _holds;
 
@@ -37,7 +40,7 @@ internal sealed class SharedNetwork
     /// <summary>Rows per batch when recomputing BatchNorm statistics.</summary>
     public int BatchNormBatchSize { get; }
 
-    /// <summary>Networks currently cached for prediction points (at most 64).</summary>
+    /// <summary>Networks currently cached for prediction points (at most 64, or the largest ensemble predicted with).</summary>
     internal int CachedPointCount => _points.Count;
 
     private bool RecomputesStatistics => BatchNormSample is not null && Network.HasBatchNorm;
@@ -70,7 +73,7 @@ internal sealed class SharedNetwork
         string key = string.Join(",", coefficients.Select(c => c.ToString("R", CultureInfo.InvariantCulture)));
         while (true)
         {
-            if (_points.Count >= MaxCachedPoints && !_points.ContainsKey(key))
+            if (_points.Count >= Volatile.Read(ref _capacity) && !_points.ContainsKey(key))
                 foreach (var old in _points.Keys) Evict(old); // freed now, or when their last prediction ends
             var point = _points.GetOrAdd(key, _ => new Lazy<CachedPoint>(() => new CachedPoint(MaterializeWithStatistics(coefficients)))).Value;
             if (!point.Holds.TryTake()) continue; // evicted and freed between the lookup and the hold: build it again
@@ -106,6 +109,8 @@ internal sealed class SharedNetwork
         // into memory libtorch allocates (aligned) so that the same rows always get the same scores.
         var wrapped = tensor(features.ToArray(), new long[] { rows, features.Length / rows });
         var x = device.type == DeviceType.CPU ? wrapped.clone() : wrapped.to(device);
+        for (int capacity; (capacity = Volatile.Read(ref _capacity)) < coefficients.Count;)
+            Interlocked.CompareExchange(ref _capacity, coefficients.Count, capacity);
         Tensor? sum = null;
         foreach (var c in coefficients)
         {
