@@ -57,4 +57,21 @@ public class BoundaryInputTests : IClassFixture<SmallLineFixture>
         Assert.Throws<ArgumentOutOfRangeException>(() => SubspaceEnsemble.Sampled(0));
         Assert.Equal("sampled(1024, seed 0)", SubspaceEnsemble.Sampled(SubspaceEnsemble.MaxMembers).Description);
     }
+
+    public sealed class HugeKeyRow
+    {
+        [KeyType(int.MaxValue)] public uint Label { get; set; }
+        [VectorType(64)] public float[] Features { get; set; } = Array.Empty<float>();
+    }
+
+    [Fact]
+    public void A_key_type_of_two_billion_classes_is_an_error_naming_the_label()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = TestData.Rows(TestData.OptdigitsTrain, 0, 20).Select(r => new HugeKeyRow { Label = r.Label + 1, Features = r.Features }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var e = Assert.ThrowsAny<ArgumentException>(() => ml.Subspaces().Trainers.Line(TestData.SmallLine(epochs: 1, hidden: 4)).Fit(data));
+        Assert.Contains("'Label'", e.Message);
+        Assert.Contains("2,147,483,647", e.Message);
+    }
 }

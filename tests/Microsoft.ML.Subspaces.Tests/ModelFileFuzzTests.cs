@@ -123,7 +123,7 @@ public class ModelFileFuzzTests : IClassFixture<SmallLineFixture>
     {
         "huge hidden sizes", "huge point count", "null network", "null positions", "null label values", "empty feature column",
         "text label values for a Single label", "negative weights rank", "zip bomb weights", "huge manifest", "unknown architecture",
-        "image shape that does not match", "simplex of 2^31 vertices",
+        "image shape that does not match", "simplex of 2^31 vertices", "weights rank of 2e9", "null manifest parts",
     };
 
     [Theory]
@@ -159,9 +159,40 @@ public class ModelFileFuzzTests : IClassFixture<SmallLineFixture>
                 j["Network"]!["InputShape"] = new JsonArray(1, 8000, 8000);
             })),
             "simplex of 2^31 vertices" => Crafted(e => EditSubspace(e, j => j["Shape"] = "simplex" + int.MaxValue)),
+            "weights rank of 2e9" => Crafted(e =>
+            {
+                var w = e[e.Keys.Single(k => k.EndsWith("weights.bin", StringComparison.Ordinal))];
+                BitConverter.GetBytes(2_000_000_000).CopyTo(w, 9 + w[8]);
+            }),
+            "null manifest parts" => NullManifestParts(),
             _ => throw new ArgumentOutOfRangeException(nameof(craft)),
         };
         Assert.Equal("invalid", TryLoad(bytes));
+    }
+
+    /// <summary>The saved archive whose manifest has "Parts": null (its checksums unchanged: the manifest has none of its own).</summary>
+    private byte[] NullManifestParts()
+    {
+        var entries = new Dictionary<string, byte[]>();
+        using (var zip = new ZipArchive(new MemoryStream(_saved), ZipArchiveMode.Read))
+            foreach (var e in zip.Entries)
+            {
+                using var s = e.Open();
+                using var m = new MemoryStream();
+                s.CopyTo(m);
+                entries[e.FullName] = m.ToArray();
+            }
+        var manifest = JsonNode.Parse(entries["manifest.json"])!;
+        manifest["Parts"] = null;
+        entries["manifest.json"] = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        using var output = new MemoryStream();
+        using (var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (name, content) in entries)
+            {
+                using var s = zip.CreateEntry(name).Open();
+                s.Write(content);
+            }
+        return output.ToArray();
     }
 
     /// <summary>A manifest that inflates to 64 MB of JSON whitespace from a few kilobytes.</summary>

@@ -31,6 +31,9 @@ internal static class FeatureColumns
         return vector.Size;
     }
 
+    /// <summary>Most classes a network predicts (its last layer has a row per class).</summary>
+    public const int MaxClasses = 1 << 20;
+
     /// <summary>The label column must be key-typed with a known count; returns the class count.</summary>
     public static int CheckLabel(DataViewSchema schema, string name, out DataViewSchema.Column column)
     {
@@ -38,8 +41,9 @@ internal static class FeatureColumns
         if (column.Type is not KeyDataViewType key)
             throw new ArgumentOutOfRangeException("LabelColumnName", name,
                 $"Label column '{name}' must be key-typed; it is {column.Type}. Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer.");
-        if (key.Count < 1 || key.Count > int.MaxValue)
-            throw new ArgumentOutOfRangeException("LabelColumnName", name, $"Label column '{name}' has a key type with unknown or huge count ({key.Count}).");
+        if (key.Count < 1 || key.Count > MaxClasses)
+            throw new ArgumentOutOfRangeException("LabelColumnName", name,
+                $"Label column '{name}' has a key type of {key.Count:N0} classes; the networks predict 1 to {MaxClasses:N0} (a class count from a key type with an unknown or huge count?).");
         return (int)key.Count;
     }
 

@@ -50,6 +50,7 @@ internal static class TensorFile
             {
                 string name = r.ReadString();
                 int rank = r.ReadInt32();
+                if (rank < 0 || rank > 8) throw new InvalidDataException($"tensor '{name}' has an invalid rank {rank}");
                 var shape = new long[rank];
                 for (int d = 0; d < rank; d++) shape[d] = r.ReadInt64();
                 if (!state.TryGetValue(name, out var target)) throw new InvalidDataException($"the weights entry has an unknown tensor '{name}'");
