@@ -67,6 +67,21 @@ public class BadInputTests : IClassFixture<TinyModelsFixture>
         public float[] Features { get; set; } = new float[4];
     }
 
+    [Fact]
+    public void A_label_beyond_the_key_count_is_reported_never_trained_on_as_a_class()
+    {
+        // ML.NET reads a [KeyType(10)] value of 12 as a missing key (0); the trainer skips the row and says so in the
+        // log. (A raw key above the count that reaches the reader is an error naming the row.)
+        var ml = new MLContext(seed: 1);
+        var log = new System.Collections.Concurrent.ConcurrentBag<string>();
+        ml.Log += (_, e) => log.Add(e.Message);
+        var rows = KeyRows(20);
+        rows[7].Label = 12;
+        using var model = FitTiny(ml, rows);
+        Assert.Contains(log, m => m.Contains("Skipped 1 training rows whose label 'Label' is missing", StringComparison.Ordinal));
+        Assert.Equal(10, model.ClassCount);
+    }
+
     private static LineTrainerOptions Tiny() => new() { HiddenLayers = new[] { 4 }, Epochs = 1, BatchSize = 16, Device = "cpu" };
 
     private static List<KeyRow> KeyRows(int n) => Enumerable.Range(0, n)
