@@ -35,8 +35,9 @@ public class ModelFileFuzzTests : IClassFixture<SmallLineFixture>
             var model = _f.Context.Subspaces().Model.Load(new MemoryStream(bytes), out _);
             try
             {
-                var line = TestData.Subspace(model);
-                return line.PredictProbabilities(_features).SequenceEqual(_scores) ? "loaded" : "loaded with other scores";
+                var lines = TestData.AllSubspaces(model).ToList();
+                if (lines.Count != 1) return $"loaded a model with {lines.Count} subspace transformers: {Describe(model)}";
+                return lines[0].PredictProbabilities(_features).SequenceEqual(_scores) ? "loaded" : "loaded with other scores";
             }
             finally
             {
@@ -47,12 +48,17 @@ public class ModelFileFuzzTests : IClassFixture<SmallLineFixture>
         catch (Exception e) { return $"{e.GetType().Name}: {e.Message}"; }
     }
 
+    private static string Describe(ITransformer model) => model is IEnumerable<ITransformer> chain
+        ? "[" + string.Join(", ", chain.Select(Describe)) + "]"
+        : model.GetType().Name;
+
     [Fact]
     public void Random_mutations_load_as_the_original_or_are_invalid()
     {
         var random = new Random(2026);
         var outcomes = new Dictionary<string, int>();
-        for (int i = 0; i < 1000; i++)
+        int count = int.TryParse(Environment.GetEnvironmentVariable("SUBSPACES_FUZZ_MUTATIONS"), out var n) ? n : 1000;
+        for (int i = 0; i < count; i++)
         {
             var bytes = (byte[])_saved.Clone();
             switch (i % 4)
@@ -74,6 +80,7 @@ public class ModelFileFuzzTests : IClassFixture<SmallLineFixture>
                     break;
             }
             string outcome = TryLoad(bytes);
+            if (outcome is not ("loaded" or "invalid")) outcome += $" (mutation {i})";
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
         }
         var unexpected = outcomes.Where(o => o.Key is not ("loaded" or "invalid")).ToList();

@@ -70,7 +70,7 @@ internal static class TestData
     /// <summary>The subspace transformer inside a fitted chain.</summary>
     public static SubspaceTransformer Subspace(ITransformer model) => AllSubspaces(model).Single();
 
-    private static IEnumerable<SubspaceTransformer> AllSubspaces(ITransformer model) => model switch
+    internal static IEnumerable<SubspaceTransformer> AllSubspaces(ITransformer model) => model switch
     {
         SubspaceTransformer s => new[] { s },
         IEnumerable<ITransformer> chain => chain.SelectMany(AllSubspaces),

@@ -43,6 +43,8 @@ internal static class ModelArchive
         public string Prefix { get; set; } = "";
     }
 
+    private static readonly DateTimeOffset FixedTime = new(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Writes entries and records their hashes; <see cref="Finish"/> writes the manifest.</summary>
     public sealed class Writer : IDisposable
     {
@@ -54,6 +56,7 @@ internal static class ModelArchive
         public void Add(string name, byte[] content)
         {
             var entry = _zip.CreateEntry(name, CompressionLevel.Fastest);
+            entry.LastWriteTime = FixedTime; // the same model saves to the same bytes
             using (var s = entry.Open()) s.Write(content);
             Manifest.Sha256[name] = Convert.ToHexString(SHA256.HashData(content));
         }
@@ -91,6 +94,13 @@ internal static class ModelArchive
             if (manifest is null || manifest.Format != Format) throw Corrupted("its manifest names another format", null);
             if (manifest.Parts is null || manifest.Sha256 is null || manifest.Parts.Any(p => p is null || p.Kind is null || p.Prefix is null))
                 throw Corrupted("its manifest has missing fields", null);
+            // The manifest has no checksum of its own: its parts must account for exactly the entries it checksums, so
+            // that a damaged manifest cannot drop or invent a part of the pipeline.
+            var prefixes = manifest.Parts.Select(p => p.Prefix).ToList();
+            if (prefixes.Distinct().Count() != prefixes.Count || prefixes.Any(p => !manifest.Sha256.Keys.Any(k => k.StartsWith(p, StringComparison.Ordinal)))
+                || manifest.Sha256.Keys.Any(k => k != "input.mlnet" && !prefixes.Any(p => p.Length > 0 && k.StartsWith(p, StringComparison.Ordinal)))
+                || !manifest.Sha256.ContainsKey("input.mlnet"))
+                throw Corrupted("its manifest's parts do not match its entries", null);
             if (manifest.Version > Version)
                 throw new InvalidDataException($"Model file {_source} has format version {manifest.Version}; this library reads up to {Version}. Update Microsoft.ML.Subspaces.");
             Manifest = manifest;
