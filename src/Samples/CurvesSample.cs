@@ -66,6 +66,11 @@ public static class CurvesSample
         using var fge = Timed($"FGE ({pretraining} + {cyclingEpochs} epochs)", () => ml.Subspaces().Trainers.FastGeometricEnsemble(fgeOptions).Fit(trainData, testData));
         rows.Add(($"FGE ({fge.Members.Count} snapshots, cycle {cycleEpochs} ep, lr {lr1}-{lr2})", Evaluate(ml, fge, testData), $"{pretraining}+{cyclingEpochs}"));
 
+        // SSE: the same budget as one cosine-annealed run, restarted every budget / 4 epochs; a member at every cycle's end.
+        var sseOptions = new SnapshotEnsembleOptions { Epochs = budget, Cycles = Math.Min(4, budget) };
+        using var sse = Timed($"SSE ({budget} epochs)", () => ml.Subspaces().Trainers.SnapshotEnsemble(sseOptions).Fit(trainData));
+        rows.Add(($"SSE ({sse.Members.Count} snapshots, cosine restarts, lr 0.05)", Evaluate(ml, sse, testData), $"{budget}"));
+
         var swaOptions = new StochasticWeightAveragingOptions { Epochs = budget, SwaStartEpoch = Math.Max(1, (int)Math.Ceiling(0.75 * budget)), SwaLearningRate = 0.01 };
         using var swa = Timed($"SWA ({budget} epochs)", () => ml.Subspaces().Trainers.StochasticWeightAveraging(swaOptions).Fit(trainData));
         rows.Add(($"SWA (average of epochs {swaOptions.SwaStartEpoch}..{budget})", Evaluate(ml, swa, testData), $"{budget}"));

@@ -71,6 +71,11 @@ public class CancellationTests : IClassFixture<SmallLineFixture>
             o => _f.Context.Subspaces().Trainers.FastGeometricEnsemble(o).Fit(Keyed));
 
     [Fact]
+    public void Snapshot_ensemble_cancels() =>
+        AssertCancelsPromptlyAndCleanly(new SnapshotEnsembleOptions { HiddenLayers = new[] { 16 }, Epochs = 4, Cycles = 2, Seed = 1 },
+            o => _f.Context.Subspaces().Trainers.SnapshotEnsemble(o).Fit(Keyed));
+
+    [Fact]
     public void Curve_between_fitted_models_cancels()
     {
         using var a = _f.Line.AtPoint(0);

@@ -55,8 +55,8 @@ public sealed class FastGeometricEnsembleTrainer : NetworkTrainerBase<EnsembleTr
             history.AddRange(pretraining.History);
         }
 
-        var snapshots = new List<ScorerTransformer>();
-        Tensor? ensembleScores = null;
+        using var snapshots = new SnapshotCollector(run, "FGE", _options.Cycles, _options.SnapshotProgress,
+            snapshot => Fitted(run, snapshot, SinglePoint.Instance, Array.Empty<EpochSummary>()));
         try
         {
             int batchesPerEpoch = run.BatchesPerEpoch(_options.BatchSize);
@@ -70,38 +70,15 @@ public sealed class FastGeometricEnsembleTrainer : NetworkTrainerBase<EnsembleTr
             var loop = NewLoop(SinglePoint.Instance, settings, run, schedule: schedule,
                 afterStep: done =>
                 {
-                    if (!schedule.IsLowPoint(done)) return;
-                    var snapshot = network.Materialize(new[] { 1.0 });
-                    snapshots.Add(Fitted(run, snapshot, SinglePoint.Instance, Array.Empty<EpochSummary>()));
-                    double? accuracy = null, ensembleAccuracy = null;
-                    if (run.Validation is { } validation)
-                    {
-                        using var p = ValidationScoring.Probabilities(snapshot, validation);
-                        accuracy = ValidationScoring.Accuracy(p, validation);
-                        if (ensembleScores is null) ensembleScores = p.clone().DetachFromDisposeScope();
-                        else ensembleScores.add_(p);
-                        ensembleAccuracy = ValidationScoring.Accuracy(ensembleScores, validation);
-                    }
-                    double lr = schedule.At(done - 1, totalSteps);
-                    run.Info(FormattableString.Invariant($"FGE snapshot {snapshots.Count}/{_options.Cycles} at step {done}, lr {lr:G3}") +
-                        (accuracy is double a ? FormattableString.Invariant($": validation accuracy {a:P2}, ensemble of {snapshots.Count} {ensembleAccuracy:P2}") : ""));
-                    _options.SnapshotProgress?.Report(new SnapshotProgress(snapshots.Count, _options.Cycles, done, lr, accuracy, ensembleAccuracy));
+                    if (schedule.IsLowPoint(done)) snapshots.Collect(network, done, schedule.At(done - 1, totalSteps));
                 });
             loop.Train(network, run.Train, run.Validation, _options.CancellationToken);
             int offset = history.Count;
             history.AddRange(loop.History.Select(e => e with { Epoch = e.Epoch + offset }));
-            if (snapshots.Count != _options.Cycles)
-                throw new InvalidOperationException($"FGE collected {snapshots.Count} snapshots; expected {_options.Cycles}.");
-            return EnsembleTransformer.Own(snapshots, $"fge({snapshots.Count} snapshots, cycle {cycle})", history);
-        }
-        catch
-        {
-            foreach (var s in snapshots) s.Dispose();
-            throw;
+            return snapshots.ToEnsemble($"fge({snapshots.Count} snapshots, cycle {cycle})", history);
         }
         finally
         {
-            ensembleScores?.Dispose();
             network.Dispose();
         }
     }

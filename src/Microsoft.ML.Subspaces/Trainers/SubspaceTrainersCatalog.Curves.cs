@@ -59,6 +59,18 @@ public sealed partial class SubspaceTrainersCatalog
         new(_context, options ?? throw new ArgumentNullException(nameof(options)), null);
 
     /// <summary>
+    /// Snapshot Ensembles (Huang et al., 2017): one network trained with cosine annealing restarted at every cycle's start,
+    /// the network at every cycle's end a member of the ensemble (the baseline FGE is compared with).
+    /// </summary>
+    public SnapshotEnsembleTrainer SnapshotEnsemble(SnapshotEnsembleOptions options) =>
+        new(_context, options ?? throw new ArgumentNullException(nameof(options)));
+
+    /// <summary>Snapshot Ensembles with <paramref name="cycles"/> members over the budget of <paramref name="epochs"/> (automatic when null).</summary>
+    public SnapshotEnsembleTrainer SnapshotEnsemble(string labelColumnName = "Label", string featureColumnName = "Features", int cycles = 4,
+        int? epochs = null, double? learningRate = null, int[]? hiddenLayers = null) =>
+        SnapshotEnsemble(Fill(new SnapshotEnsembleOptions { Cycles = cycles }, labelColumnName, featureColumnName, null, epochs, learningRate, 128, hiddenLayers));
+
+    /// <summary>
     /// Stochastic Weight Averaging: one network whose learning rate decays to <paramref name="swaLearningRate"/>,
     /// its weights averaged at the end of every epoch from <paramref name="swaStartEpoch"/> on.
     /// </summary>

@@ -1,0 +1,28 @@
+using Microsoft.ML.Subspaces.Optimization;
+
+namespace Microsoft.ML.Subspaces.Trainers;
+
+/// <summary>
+/// Options of Snapshot Ensembles (Huang et al., 2017): one network trained for the budget of
+/// <see cref="TrainerOptionsBase.Epochs"/> epochs (the automatic budget by default), split into <see cref="Cycles"/>
+/// cycles of cosine annealing from <see cref="TrainerOptionsBase.LearningRate"/> to nearly 0 with a restart at every
+/// cycle's start; the network at the end of every cycle is a member of the ensemble. No warm-up.
+/// </summary>
+public sealed class SnapshotEnsembleOptions : NeuralNetworkTrainerOptions
+{
+    /// <summary>Cycles, and so members of the ensemble. Default 4 (the paper's 6 over 300 epochs, scaled to budgets of 10-20).</summary>
+    public int Cycles { get; set; } = 4;
+
+    /// <summary>Receives a report at every snapshot, with the running ensemble's validation accuracy when a validation set is given.</summary>
+    public IProgress<SnapshotProgress>? SnapshotProgress { get; set; }
+
+    internal override TrainingSettings SettingsFor(int seed, long? rows = null) => base.SettingsFor(seed, rows) with { WarmupEpochs = 0 };
+
+    internal override void Validate()
+    {
+        base.Validate();
+        if (Cycles < 1 || Cycles > 1024) throw new ArgumentOutOfRangeException(nameof(Cycles), Cycles, "Cycles must be in [1, 1024].");
+        if (Epochs is int epochs && epochs < Cycles)
+            throw new ArgumentOutOfRangeException(nameof(Cycles), Cycles, $"Cycles ({Cycles}) cannot exceed Epochs ({epochs}): every cycle needs at least one epoch.");
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.ML.Subspaces.Optimization;
+using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Transformers;
+
+namespace Microsoft.ML.Subspaces.Tests.Curves;
+
+[Collection("Curves")]
+public sealed class SnapshotEnsembleTests(CurveFixture f)
+{
+    private sealed class Collect<T> : IProgress<T>
+    {
+        public List<T> Items { get; } = new();
+        public void Report(T value) => Items.Add(value);
+    }
+
+    [Fact]
+    public void CosineRestartsFallWithinACycleAndRestart()
+    {
+        var schedule = new CosineRestartsLearningRate(0.1, 10);
+        Assert.Equal(0.1, schedule.At(0, 30), 12);
+        Assert.Equal(0.05, schedule.At(5, 30), 12);
+        Assert.True(schedule.At(9, 30) < 0.003);
+        Assert.Equal(0.1, schedule.At(10, 30), 12); // restart
+        for (int s = 1; s < 10; s++) Assert.True(schedule.At(s, 30) < schedule.At(s - 1, 30));
+        Assert.False(schedule.IsCycleEnd(9));
+        Assert.True(schedule.IsCycleEnd(10));
+        Assert.True(schedule.IsCycleEnd(30));
+    }
+
+    [Fact]
+    public void CollectsOneDistinctSnapshotAtTheEndOfEveryCycle()
+    {
+        var reports = new Collect<SnapshotProgress>();
+        var options = new SnapshotEnsembleOptions
+        {
+            Cycles = 3, Epochs = 3, HiddenLayers = new[] { CurveFixture.Hidden }, BatchSize = CurveFixture.BatchSize, Seed = 4, SnapshotProgress = reports,
+        };
+        using var sse = f.Ml.Subspaces().Trainers.SnapshotEnsemble(options).Fit(f.Train, f.Test);
+
+        Assert.Equal(3, sse.Members.Count);
+        long cycle = reports.Items[0].Step;
+        Assert.Equal(new[] { cycle, 2 * cycle, 3 * cycle }, reports.Items.Select(r => r.Step));
+        Assert.All(reports.Items, r => Assert.True(r.LearningRate < 0.05 * 0.01, $"snapshot taken at lr {r.LearningRate}, not at the cycle's end"));
+        var p0 = sse.Members[0].PredictProbabilities(f.TestFeatures);
+        var p2 = sse.Members[2].PredictProbabilities(f.TestFeatures);
+        Assert.NotEqual(p0, p2);
+        // The ensemble averages its members' probabilities.
+        var mean = sse.Members.Select(m => m.PredictProbabilities(f.TestFeatures)).Aggregate((a, b) => a.Zip(b, (x, y) => x + y).ToArray()).Select(v => v / 3).ToArray();
+        TestData.AssertClose(mean, sse.PredictProbabilities(f.TestFeatures), 1e-5, "ensemble");
+        Assert.NotNull(reports.Items[^1].EnsembleAccuracy);
+        Assert.True(reports.Items[^1].EnsembleAccuracy > 0.5, $"ensemble validation accuracy {reports.Items[^1].EnsembleAccuracy:P1}");
+    }
+
+    [Fact]
+    public void MoreCyclesThanEpochsIsAnErrorNamingCycles()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => f.Ml.Subspaces().Trainers.SnapshotEnsemble(new SnapshotEnsembleOptions { Cycles = 5, Epochs = 3 }));
+        Assert.Equal("Cycles", e.ParamName);
+    }
+}
