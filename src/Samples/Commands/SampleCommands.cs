@@ -31,3 +31,9 @@ public sealed class QualityCommand : Command<QualitySettings>
 {
     public override int Execute(CommandContext context, QualitySettings settings, CancellationToken cancellationToken) => QualitySample.Run(settings.ToOptions());
 }
+
+/// <summary>Independent ensembles, SSE, FGE, line and simplex ensembles at 1, 2 and 3 training budgets.</summary>
+public sealed class BudgetCommand : Command<BudgetSettings>
+{
+    public override int Execute(CommandContext context, BudgetSettings settings, CancellationToken cancellationToken) => BudgetSample.Run(settings);
+}
