@@ -141,3 +141,10 @@ public sealed class SmallLineFixture : IDisposable
 
     public void Dispose() => Model.Dispose();
 }
+
+/// <summary>Collects progress reports synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
+internal sealed class Collect<T> : IProgress<T>
+{
+    public List<T> Items { get; } = new();
+    public void Report(T value) => Items.Add(value);
+}

@@ -7,12 +7,6 @@ namespace Microsoft.ML.Subspaces.Tests.Curves;
 [Collection("Curves")]
 public sealed class SnapshotEnsembleTests(CurveFixture f)
 {
-    private sealed class Collect<T> : IProgress<T>
-    {
-        public List<T> Items { get; } = new();
-        public void Report(T value) => Items.Add(value);
-    }
-
     [Fact]
     public void CosineRestartsFallWithinACycleAndRestart()
     {
