@@ -4,7 +4,7 @@ namespace Microsoft.ML.Subspaces.Trainers;
 
 /// <summary>
 /// Options of Fast Geometric Ensembling (Garipov et al., 2018). Starting from a fitted model (whose network and features
-/// column are used; the network options here then are not), or from a network of these options trained first for
+/// column are used: setting a network option then is an error naming it), or from a network of these options trained first for
 /// <see cref="TrainerOptionsBase.Epochs"/> epochs (with <see cref="TrainerOptionsBase.LearningRate"/> and the standard
 /// schedule), training runs
 /// <see cref="Cycles"/> cycles of the cyclic learning rate between <see cref="LearningRate1"/> and

@@ -28,6 +28,20 @@ public sealed class FastGeometricEnsembleTrainer : NetworkTrainerBase<EnsembleTr
             initialModel.ThrowIfDisposed();
             if (initialModel.Positions.Count != 1)
                 throw new ArgumentException($"The initial model predicts with an ensemble of {initialModel.Positions.Count} points; pick one point with WithPoint.", nameof(initialModel));
+            // From a fitted model the network and its features column are the model's: a network option set here would be ignored.
+            var defaults = new FastGeometricEnsembleOptions();
+            string? ignored = !options.HiddenLayers.SequenceEqual(defaults.HiddenLayers) ? nameof(options.HiddenLayers)
+                : options.Network != defaults.Network ? nameof(options.Network)
+                : options.ImageShape is not null ? nameof(options.ImageShape)
+                : options.WidthMultiplier != defaults.WidthMultiplier ? nameof(options.WidthMultiplier)
+                : options.ChannelMean is not null || options.ChannelStd is not null ? nameof(options.ChannelMean)
+                : options.RandomCropPadding != 0 ? nameof(options.RandomCropPadding)
+                : options.HorizontalFlip ? nameof(options.HorizontalFlip)
+                : options.StandardizeFeatures != defaults.StandardizeFeatures ? nameof(options.StandardizeFeatures)
+                : options.FeatureColumnName != defaults.FeatureColumnName && options.FeatureColumnName != initialModel.FeatureColumnName ? nameof(options.FeatureColumnName)
+                : null;
+            if (ignored is not null)
+                throw new ArgumentException($"FGE from a fitted model uses that model's network and features column; {ignored} would be ignored. Leave it at its default, or train from scratch without an initial model.", ignored);
         }
     }
 

@@ -69,4 +69,14 @@ public sealed class FastGeometricEnsembleTests(CurveFixture f)
         Assert.Throws<ArgumentOutOfRangeException>(() => f.Ml.Subspaces().Trainers.FastGeometricEnsemble(f.A, options));
         Assert.Throws<ArgumentOutOfRangeException>(() => f.Ml.Subspaces().Trainers.FastGeometricEnsemble(f.A, new FastGeometricEnsembleOptions { Cycles = 0 }));
     }
+
+    [Fact]
+    public void NetworkOptionsFromAFittedModelAreAnErrorNamingTheOption()
+    {
+        var e = Assert.Throws<ArgumentException>(() => f.Ml.Subspaces().Trainers.FastGeometricEnsemble(f.A, new FastGeometricEnsembleOptions { HiddenLayers = new[] { 8 } }));
+        Assert.Equal("HiddenLayers", e.ParamName);
+        e = Assert.Throws<ArgumentException>(() => f.Ml.Subspaces().Trainers.FastGeometricEnsemble(f.A,
+            new FastGeometricEnsembleOptions { Network = Microsoft.ML.Subspaces.Networks.NetworkArchitecture.ConvNet }));
+        Assert.Equal("Network", e.ParamName);
+    }
 }
