@@ -46,11 +46,9 @@ public sealed class SnapshotEnsembleTrainer : NetworkTrainerBase<EnsembleTransfo
             {
                 if (schedule.IsCycleEnd(done)) snapshots.Collect(network!, done, schedule.At(done - 1, totalSteps));
             });
-        using var generator = new Generator((ulong)run.Seed, CPU);
-        network = NetworkFactory.Create(spec.WithPointCount(1), generator);
+        network = run.NewSingleNetwork(spec);
         try
         {
-            network.to(run.Device);
             loop.Train(network, run.Train, run.Validation, _options.CancellationToken);
             return snapshots.ToEnsemble($"sse({snapshots.Count} snapshots, cycle {cycleSteps} steps)", loop.History.ToArray());
         }

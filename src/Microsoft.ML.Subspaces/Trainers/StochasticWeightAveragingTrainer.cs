@@ -57,11 +57,9 @@ public sealed class StochasticWeightAveragingTrainer : NetworkTrainerBase<Subspa
                 }
                 run.Info(message);
             });
-        using (var generator = new Generator((ulong)run.Seed, CPU))
-            network = NetworkFactory.Create(spec.WithPointCount(1), generator);
+        network = run.NewSingleNetwork(spec);
         try
         {
-            network.to(run.Device);
             loop.Train(network, run.Train, run.Validation, _options.CancellationToken);
             network.ClearMixing();
             average.CopyTo(network);

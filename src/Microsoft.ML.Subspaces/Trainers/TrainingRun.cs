@@ -4,6 +4,7 @@ using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Transformers;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Trainers;
@@ -169,6 +170,27 @@ internal sealed class TrainingRun : IDisposable
 
     /// <summary>Epochs of a fit on this run's training rows.</summary>
     public int EpochsFor(TrainerOptionsBase options) => options.EpochsFor(Train.Count);
+
+    /// <summary>
+    /// A new single-network (one point) model of <paramref name="spec"/>, initialized with this run's seed, on its device,
+    /// for trainers that drive one network through the loop themselves (SWA, SSE).
+    /// </summary>
+    public SubspaceNetwork NewSingleNetwork(NetworkSpec spec)
+    {
+        SubspaceNetwork network;
+        using (var generator = new Generator((ulong)Seed, CPU))
+            network = NetworkFactory.Create(spec.WithPointCount(1), generator);
+        try
+        {
+            network.to(Device);
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// The network <paramref name="options"/> describe for this run's data (<paramref name="schema"/> gives image
