@@ -29,6 +29,12 @@ public sealed record NetworkSpec
     /// <summary>MLPs: per-feature standard deviation the centered input is divided by (empty: no standardization).</summary>
     public double[] FeatureStd { get; init; } = Array.Empty<double>();
 
+    /// <summary>
+    /// Dropout rate while training: after every hidden layer of an MLP, before the classifier of an image network. Off at
+    /// prediction. Default 0.
+    /// </summary>
+    public double Dropout { get; init; }
+
     /// <summary>The same architecture with another number of points.</summary>
     public NetworkSpec WithPointCount(int points) => this with { PointCount = points };
 
@@ -60,6 +66,7 @@ public sealed record NetworkSpec
         if (InputSize < 1 || InputSize > 1 << 26) return $"input size {InputSize}";
         if (ClassCount < 1 || ClassCount > 1 << 20) return $"class count {ClassCount}";
         if (PointCount < 1 || PointCount > 64) return $"point count {PointCount}";
+        if (!(Dropout >= 0 && Dropout < 1)) return $"dropout {Dropout}";
         if (HiddenSizes is null || InputShape is null || ChannelMean is null || ChannelStd is null || FeatureMean is null || FeatureStd is null)
             return "missing fields";
         if (HiddenSizes.Length > 64 || HiddenSizes.Any(h => h < 1 || h > 1 << 20)) return $"hidden sizes [{string.Join(", ", HiddenSizes)}]";

@@ -53,7 +53,7 @@ internal sealed class SubspaceConvNet : SubspaceNetwork
         x = nn.functional.max_pool2d(bn1.forward(conv1.forward(x)).relu_(), 2);
         x = nn.functional.max_pool2d(bn2.forward(conv2.forward(x)).relu_(), 2);
         x = nn.functional.max_pool2d(bn3.forward(conv3.forward(x)).relu_(), 2);
-        return classifier.forward(x.flatten(1)).MoveToOuterDisposeScope();
+        return classifier.forward(Dropout(x.flatten(1))).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

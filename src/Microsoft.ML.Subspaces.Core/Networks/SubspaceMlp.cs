@@ -42,7 +42,7 @@ internal sealed class SubspaceMlp : SubspaceNetwork
         {
             var y = layers[i].forward(x);
             if (!ReferenceEquals(x, input)) x.Dispose();
-            x = i + 1 < layers.Count ? y.relu_() : y;
+            x = i + 1 < layers.Count ? Dropout(y.relu_()) : y;
         }
         return x;
     }

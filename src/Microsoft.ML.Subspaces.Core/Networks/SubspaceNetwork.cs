@@ -20,6 +20,25 @@ internal abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Number of weight points k in every layer.</summary>
     public int PointCount => Spec.PointCount;
 
+    /// <summary>
+    /// The seeded source of dropout masks, set by the training loop for the length of a fit (so that a seed gives the
+    /// same masks); null otherwise, and then no dropout is applied (prediction, BatchNorm recomputation).
+    /// </summary>
+    internal Generator? DropoutGenerator { get; set; }
+
+    /// <summary>
+    /// Inverted dropout at the spec's rate while training with a <see cref="DropoutGenerator"/>: each value is kept with
+    /// probability <c>1 - p</c> and scaled by <c>1 / (1 - p)</c>; otherwise <paramref name="x"/> itself.
+    /// </summary>
+    protected Tensor Dropout(Tensor x)
+    {
+        double p = Spec.Dropout;
+        if (p <= 0 || !training || DropoutGenerator is null) return x;
+        using var keep = full_like(x, 1 - p);
+        using var mask = bernoulli(keep, DropoutGenerator);
+        return x.mul(mask.div_(1 - p));
+    }
+
     /// <summary>The subspace layers in forward order (layer-wise sampling draws one point for each).</summary>
     public abstract IReadOnlyList<ISubspaceLayer> SubspaceLayers { get; }
 

@@ -63,7 +63,7 @@ internal sealed class SubspaceResNet20 : SubspaceNetwork
             x = y;
         }
         var pooled = x.mean(new long[] { 2, 3 });
-        return classifier.forward(pooled).MoveToOuterDisposeScope();
+        return classifier.forward(Dropout(pooled)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>

@@ -102,12 +102,14 @@ internal sealed class SubspaceTrainingLoop
 
     private void Fit(SubspaceNetwork network, TensorDataset train, TensorDataset? validation, Generator generator, CancellationToken token)
     {
+        network.DropoutGenerator = generator; // masks from the fit's seeded stream (no draws when the rate is 0)
         try
         {
             FitEpochs(network, train, validation, generator, token);
         }
         finally
         {
+            network.DropoutGenerator = null;
             network.ClearMixing(); // also when cancelled or diverged: the mixed buffers live outside every dispose scope
         }
     }

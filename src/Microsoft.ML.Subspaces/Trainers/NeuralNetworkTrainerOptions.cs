@@ -56,6 +56,12 @@ public abstract class NeuralNetworkTrainerOptions : TrainerOptionsBase
     public bool HorizontalFlip { get; set; }
 
     /// <summary>
+    /// Dropout rate while training, in [0, 1): after every hidden layer of an MLP, before the classifier of an image
+    /// network; masks are drawn from the fit's seeded stream, and prediction never drops. Default 0 (off).
+    /// </summary>
+    public double Dropout { get; set; }
+
+    /// <summary>
     /// Standardize the input inside the network with statistics of the training rows (saved with the model and applied at
     /// prediction): an MLP centers each feature on its mean and divides it by <c>max(std, range / 4)</c> (a constant feature
     /// is only centered); an image network does the same per channel unless <see cref="ChannelMean"/>/<see cref="ChannelStd"/>
@@ -71,7 +77,7 @@ public abstract class NeuralNetworkTrainerOptions : TrainerOptionsBase
     internal NetworkSpec SpecFor(DataViewSchema schema, int featureSize, int classCount)
     {
         if (Network == NetworkArchitecture.Mlp)
-            return new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = featureSize, HiddenSizes = (int[])HiddenLayers.Clone(), ClassCount = classCount };
+            return new NetworkSpec { Kind = NetworkArchitecture.Mlp, InputSize = featureSize, HiddenSizes = (int[])HiddenLayers.Clone(), ClassCount = classCount, Dropout = Dropout };
         var column = schema[FeatureColumnName];
         var shape = ImageFeatureShape.Resolve(column, ImageShape, nameof(ImageShape));
         int minimumSide = Network == NetworkArchitecture.ConvNet ? SubspaceConvNet.MinimumSide : 1;
@@ -84,6 +90,7 @@ public abstract class NeuralNetworkTrainerOptions : TrainerOptionsBase
         return new NetworkSpec
         {
             Kind = Network,
+            Dropout = Dropout,
             InputSize = featureSize,
             ClassCount = classCount,
             InputShape = shape,
@@ -99,6 +106,8 @@ public abstract class NeuralNetworkTrainerOptions : TrainerOptionsBase
         if (HiddenLayers is null) throw new ArgumentNullException(nameof(HiddenLayers), "HiddenLayers cannot be null; use an empty array for no hidden layer.");
         foreach (var h in HiddenLayers)
             if (h < 1) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), h, "Every hidden layer width must be at least 1.");
+        if (!(Dropout >= 0 && Dropout < 1))
+            throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
         if (!Enum.IsDefined(Network))
             throw new ArgumentOutOfRangeException(nameof(Network), Network, "Unknown network architecture.");
         if (Network == NetworkArchitecture.Mlp)
