@@ -91,7 +91,11 @@ public static class CurvesSample
         Console.WriteLine("Outside the budget (the curve reuses A and B and trains its bend for " + epochs + " more epochs):");
         using var curveThree = curve.WithEnsemble(SubspaceEnsemble.Points(new[] { 0.0 }, new[] { 0.5 }, new[] { 1.0 }));
         Console.WriteLine($"  Bezier curve midpoint: {Evaluate(ml, curve, testData).Accuracy * 100:F2}%; " +
-                          $"ensemble of a = 0, 0.5, 1: {Evaluate(ml, curveThree, testData).Accuracy * 100:F2}%");
+                          $"ensemble of t = 0, 0.5, 1: {Evaluate(ml, curveThree, testData).Accuracy * 100:F2}%");
+        // Garipov et al.: the curve's start w0 ensembled with phi(t), against phi(t) alone.
+        Console.WriteLine("  t     phi(t) alone   w0 + phi(t)");
+        foreach (var p in ml.Subspaces().Experiments.EnsemblesWithStart(curve, testData, points: 11))
+            Console.WriteLine($"  {p.T:F1}   {p.Accuracy * 100,10:F2}%   {p.EnsembleAccuracy * 100,10:F2}%");
 
         Console.WriteLine();
         double curveGap = curvePath.MeanEndpointAccuracy - curvePath.Worst.Accuracy;

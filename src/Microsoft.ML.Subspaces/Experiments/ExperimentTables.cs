@@ -14,6 +14,14 @@ public sealed record ExperimentRow(string Name, double Accuracy, double LogLoss,
 /// <param name="ExpectedCalibrationError">ECE over equal-width bins.</param>
 public sealed record SymmetricEnsemblePoint(double A, double Accuracy, double LogLoss, double ExpectedCalibrationError);
 
+/// <summary>One point t of a curve, alone and ensembled with the curve's start (Garipov et al., 2018).</summary>
+/// <param name="T">The point, in [0, 1].</param>
+/// <param name="Accuracy">Accuracy of phi(t) alone.</param>
+/// <param name="LogLoss">Its mean negative log-likelihood.</param>
+/// <param name="EnsembleAccuracy">Accuracy of the mean probabilities of phi(0) and phi(t).</param>
+/// <param name="EnsembleLogLoss">Their mean negative log-likelihood.</param>
+public sealed record StartEnsemblePoint(double T, double Accuracy, double LogLoss, double EnsembleAccuracy, double EnsembleLogLoss);
+
 /// <summary>The network at one grid point of a simplex.</summary>
 /// <param name="Position">Barycentric coordinates.</param>
 /// <param name="Accuracy">Test accuracy.</param>

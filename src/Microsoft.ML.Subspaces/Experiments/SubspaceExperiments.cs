@@ -36,6 +36,31 @@ public sealed class SubspaceExperiments
     }
 
     /// <summary>
+    /// Garipov et al.'s experiment on a fitted curve: for <paramref name="points"/> values of t from 0 to 1, the network
+    /// phi(t) alone and the ensemble of the curve's start w0 = phi(0) with phi(t). Along a low-loss curve the pair's
+    /// accuracy rises above either member's as phi(t) moves away from w0.
+    /// </summary>
+    public IReadOnlyList<StartEnsemblePoint> EnsemblesWithStart(SubspaceTransformer curve, IDataView data, int points = 11,
+        string labelColumnName = "Label", int bins = 20)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        if (curve.Shape.PositionLength != 1) throw new ArgumentException($"Ensembles with the start need a line or a curve; this model is a {curve.Shape.Name}.", nameof(curve));
+        if (points < 2) throw new ArgumentOutOfRangeException(nameof(points), points, "Need at least 2 points.");
+        var set = EvaluationSet.Read(data, curve, labelColumnName);
+        var rows = new List<StartEnsemblePoint>();
+        for (int i = 0; i < points; i++)
+        {
+            double t = (double)i / (points - 1);
+            using var single = curve.WithPoint(t);
+            using var pair = curve.WithEnsemble(SubspaceEnsemble.Points(new[] { 0.0 }, new[] { t }));
+            var alone = set.Score(single, bins);
+            var together = set.Score(pair, bins);
+            rows.Add(new StartEnsemblePoint(t, alone.Accuracy, alone.LogLoss, together.Accuracy, together.LogLoss));
+        }
+        return rows;
+    }
+
+    /// <summary>
     /// Accuracy at every point of a regular grid on a simplex: all barycentric coordinates that are multiples of
     /// 1 / <paramref name="resolution"/> (66 points for a triangle at resolution 10).
     /// </summary>
