@@ -66,8 +66,7 @@ public sealed class PathTransformer : ScorerTransformer, IPathTransformer
         if (!(t >= 0 && t <= 1)) throw new ArgumentOutOfRangeException(nameof(t), t, "A path point t must be in [0, 1].");
         ThrowIfDisposed();
         var network = _path.Path.Materialize(t, _path.Device);
-        return new SubspaceTransformer(new SharedNetwork(network), SinglePoint.Instance, FeatureColumnName, Labels,
-            new[] { Array.Empty<double>() }, $"{Method} connection at t={t.ToString("R", CultureInfo.InvariantCulture)}", Array.Empty<EpochSummary>());
+        return SubspaceTransformer.Standalone(network, FeatureColumnName, Labels, $"{Method} connection at t={t.ToString("R", CultureInfo.InvariantCulture)}");
     }
 
     ScorerTransformer IPathTransformer.AtPoint(double t) => AtPoint(t);

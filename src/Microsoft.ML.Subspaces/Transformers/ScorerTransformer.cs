@@ -60,8 +60,7 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
         ArgumentNullException.ThrowIfNull(features);
         if (features.Length == 0 || features.Length % FeatureSize != 0)
             throw new ArgumentException($"Expected a multiple of {FeatureSize} feature values; got {features.Length}.", nameof(features));
-        ThrowIfDisposed();
-        return PredictProbabilities(features, features.Length / FeatureSize);
+        return PredictProbabilities(features, features.Length / FeatureSize); // refuses a disposed model
     }
 
     /// <inheritdoc/>

@@ -108,9 +108,12 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
         if (!(t >= 0 && t <= 1)) throw new ArgumentOutOfRangeException(nameof(t), t, "A path point t must be in [0, 1].");
         ThrowIfDisposed();
         var point = _weights.UseAt(Shape.Coefficients(position), network => network.Materialize(new[] { 1.0 }));
-        return new SubspaceTransformer(new SharedNetwork(point), SinglePoint.Instance, FeatureColumnName, Labels, new[] { Array.Empty<double>() },
-            $"{Shape.Name} at t={t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}", Array.Empty<EpochSummary>());
+        return Standalone(point, FeatureColumnName, Labels, $"{Shape.Name} at t={t.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
     }
+
+    /// <summary>A standard (single-point) model that owns <paramref name="network"/>: what <c>AtPoint</c> returns on subspaces and paths.</summary>
+    internal static SubspaceTransformer Standalone(SubspaceNetwork network, string featureColumnName, LabelKeyValues labels, string description) =>
+        new(new SharedNetwork(network), SinglePoint.Instance, featureColumnName, labels, new[] { SinglePoint.Instance.Center }, description, Array.Empty<EpochSummary>());
 
     ScorerTransformer IPathTransformer.AtPoint(double t) => AtPoint(t);
 

@@ -54,11 +54,6 @@ public sealed class ModelTable
     }
 
     /// <summary>Median seconds of the training epochs after the first (which pays one-time start-up costs).</summary>
-    private static string SecondsPerEpoch(SubspaceTransformer model)
-    {
-        var history = model.TrainingHistory;
-        var seconds = history.Skip(history.Count > 1 ? 1 : 0).Select(e => e.Seconds).Order().ToArray();
-        double median = seconds.Length % 2 == 1 ? seconds[seconds.Length / 2] : (seconds[seconds.Length / 2 - 1] + seconds[seconds.Length / 2]) / 2;
-        return median.ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static string SecondsPerEpoch(SubspaceTransformer model) =>
+        Statistics.Median(Statistics.TimedEpochSeconds(model.TrainingHistory)).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
 }

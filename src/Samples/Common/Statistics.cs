@@ -1,8 +1,8 @@
 using Microsoft.ML.Subspaces.Optimization;
 
-namespace Microsoft.ML.Subspaces.Benchmarks;
+namespace Subspaces.Samples.Common;
 
-/// <summary>Summary statistics for timings.</summary>
+/// <summary>Summary statistics of epoch times (the samples' tables and the benchmark).</summary>
 public static class Statistics
 {
     /// <summary>The median (the mean of the two middle values for an even count).</summary>
