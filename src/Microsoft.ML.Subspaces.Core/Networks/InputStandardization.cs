@@ -27,6 +27,12 @@ internal sealed class InputStandardization : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => input.sub(mean).mul_(inverseStd);
 
+    /// <summary>The means subtracted, in the broadcast shape they are applied with (<c>[1, D]</c> or <c>[1, C, 1, 1]</c>).</summary>
+    internal Tensor Mean => mean;
+
+    /// <summary>The reciprocal standard deviations multiplied by, in the same shape as <see cref="Mean"/>.</summary>
+    internal Tensor InverseStd => inverseStd;
+
     /// <summary>
     /// Throws <see cref="ArgumentException"/> naming the value when statistics cannot standardize an input of
     /// <paramref name="width"/> features or channels (<paramref name="unit"/>): as many means as standard deviations, one

@@ -45,6 +45,15 @@ internal sealed class SubspaceConvNet : SubspaceNetwork
     /// <inheritdoc/>
     public override IReadOnlyList<ISubspaceLayer> SubspaceLayers => _subspaceLayers;
 
+    /// <summary>The input standardization, or null (read by model export).</summary>
+    internal InputStandardization? Standardization => normalization;
+
+    /// <summary>The three convolution, BatchNorm (ReLU, 2x2 max pooling) blocks in order (read by model export).</summary>
+    internal IReadOnlyList<(SubspaceConv2d Conv, SubspaceBatchNorm2d Norm)> Blocks => new[] { (conv1, bn1), (conv2, bn2), (conv3, bn3) };
+
+    /// <summary>The linear classifier on the flattened features.</summary>
+    internal SubspaceLinear Classifier => classifier;
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {

@@ -31,6 +31,9 @@ internal sealed class SubspaceMlp : SubspaceNetwork
     /// <inheritdoc/>
     public override IReadOnlyList<ISubspaceLayer> SubspaceLayers => _subspaceLayers;
 
+    /// <summary>The input standardization, or null (read by model export).</summary>
+    internal InputStandardization? Standardization => standardization;
+
     /// <summary>The linear layers in order.</summary>
     public IReadOnlyList<SubspaceLinear> Layers => layers.ToArray();
 

@@ -48,6 +48,18 @@ internal sealed class SubspaceResNet20 : SubspaceNetwork
     /// <inheritdoc/>
     public override IReadOnlyList<ISubspaceLayer> SubspaceLayers => _subspaceLayers;
 
+    /// <summary>The input standardization, or null (read by model export).</summary>
+    internal InputStandardization? Standardization => normalization;
+
+    /// <summary>The first convolution and its BatchNorm (then ReLU).</summary>
+    internal (SubspaceConv2d Conv, SubspaceBatchNorm2d Norm) Stem => (conv1, bn1);
+
+    /// <summary>The nine basic blocks in order.</summary>
+    internal IReadOnlyList<BasicBlock> Blocks => blocks.ToArray();
+
+    /// <summary>The linear classifier on the globally averaged features.</summary>
+    internal SubspaceLinear Classifier => classifier;
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
@@ -92,6 +104,13 @@ internal sealed class SubspaceResNet20 : SubspaceNetwork
             }
             RegisterComponents();
         }
+
+        /// <summary>The first convolution and BatchNorm (then ReLU).</summary>
+        public (SubspaceConv2d Conv, SubspaceBatchNorm2d Norm) First => (conv1, bn1);
+        /// <summary>The second convolution and BatchNorm (then the shortcut is added).</summary>
+        public (SubspaceConv2d Conv, SubspaceBatchNorm2d Norm) Second => (conv2, bn2);
+        /// <summary>The projection shortcut, or null for the identity.</summary>
+        public (SubspaceConv2d Conv, SubspaceBatchNorm2d Norm)? Shortcut => shortcut_conv is null ? null : (shortcut_conv, shortcut_bn!);
 
         /// <summary>The block's subspace layers in forward order.</summary>
         public IEnumerable<ISubspaceLayer> Layers => shortcut_conv is null

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Subspaces.Persistence;
 /// ML.NET) and the subspace parts (weights and prediction options). Writes are atomic: a failed save leaves
 /// any previous file as it was.
 /// </summary>
-public sealed class SubspaceModelOperations
+public sealed partial class SubspaceModelOperations
 {
     private readonly MLContext _context;
     internal SubspaceModelOperations(MLContext context) => _context = context;
@@ -19,12 +19,18 @@ public sealed class SubspaceModelOperations
     public void Save(ITransformer model, DataViewSchema inputSchema, string filePath)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
-        byte[] content = Serialize(model, inputSchema);
+        WriteAtomically(filePath, Serialize(model, inputSchema));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="content"/> beside the target under a unique name, then moves it over the target: the target
+    /// is never half-written, and concurrent writes to one path do not write into each other's file.
+    /// </summary>
+    private static void WriteAtomically(string filePath, byte[] content)
+    {
         string full = Path.GetFullPath(filePath);
         string directory = Path.GetDirectoryName(full)!;
         RemoveStaleTemporaryFiles(directory, Path.GetFileName(full));
-        // Written beside the target under a unique name, then moved over it: the target is never half-written, and
-        // concurrent saves to one path do not write into each other's file.
         string temp = Path.Combine(directory, TemporaryPrefix(Path.GetFileName(full)) + Guid.NewGuid().ToString("N") + ".tmp");
         try
         {

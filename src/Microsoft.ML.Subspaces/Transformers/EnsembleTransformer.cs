@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Export;
 using Microsoft.ML.Subspaces.Optimization;
 
 namespace Microsoft.ML.Subspaces.Transformers;
@@ -83,6 +84,9 @@ public sealed class EnsembleTransformer : ScorerTransformer
         }
         return sum!;
     }
+
+    private protected override string WriteOnnxCore(OnnxGraph graph, string input) =>
+        graph.Mean(graph.Unique("ensemble"), _members.Select(m => m.WriteOnnx(graph, input)).ToArray());
 
     internal override ScorerTransformer ShareWeights()
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.Subspaces.Connections;
 using Microsoft.ML.Subspaces.Data;
+using Microsoft.ML.Subspaces.Export;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Optimization;
@@ -79,6 +80,9 @@ public sealed class PathTransformer : ScorerTransformer, IPathTransformer
         var x = tensor(features.ToArray(), new long[] { rows, features.Length / rows }).to(_path.Device);
         return nn.functional.softmax(network.forward(x), 1).cpu().data<float>().ToArray();
     }
+
+    private protected override string WriteOnnxCore(OnnxGraph graph, string input) =>
+        graph.Softmax(new OnnxNetworkWriter(graph, graph.Unique("net") + "/").Write(_network.Value, input));
 
     internal override ScorerTransformer ShareWeights()
     {

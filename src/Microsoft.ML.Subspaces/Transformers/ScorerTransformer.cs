@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using System.Reflection;
 using Microsoft.ML.Subspaces.Data;
+using Microsoft.ML.Subspaces.Export;
 
 namespace Microsoft.ML.Subspaces.Transformers;
 
@@ -50,6 +51,20 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
         try { return Score(features, rows); }
         finally { _holds.Drop(); }
     }
+
+    /// <summary>
+    /// Adds to <paramref name="graph"/> the operations this transformer predicts with, applied to <paramref name="input"/>
+    /// (<c>[N, FeatureSize]</c>), and returns the name of the class probabilities <c>[N, ClassCount]</c>. Runs under a hold.
+    /// </summary>
+    internal string WriteOnnx(OnnxGraph graph, string input)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || !_holds.TryTake()) ThrowDisposed();
+        try { return WriteOnnxCore(graph, input); }
+        finally { _holds.Drop(); }
+    }
+
+    /// <summary>The graph of <see cref="WriteOnnx"/>.</summary>
+    private protected abstract string WriteOnnxCore(OnnxGraph graph, string input);
 
     /// <summary>The probabilities of <see cref="PredictProbabilities(ReadOnlySpan{float}, int)"/>; runs under a hold.</summary>
     private protected abstract float[] Score(ReadOnlySpan<float> features, int rows);

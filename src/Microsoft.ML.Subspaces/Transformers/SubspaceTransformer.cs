@@ -1,4 +1,5 @@
 using Microsoft.ML.Subspaces.Data;
+using Microsoft.ML.Subspaces.Export;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Optimization;
@@ -125,6 +126,14 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
     private protected override float[] Score(ReadOnlySpan<float> features, int rows)
     {
         return _weights.PredictProbabilities(features, rows, _coefficients);
+    }
+
+    private protected override string WriteOnnxCore(OnnxGraph graph, string input)
+    {
+        var probabilities = _coefficients
+            .Select(c => _weights.UseAt(c, network => graph.Softmax(new OnnxNetworkWriter(graph, graph.Unique("net") + "/").Write(network, input))))
+            .ToArray();
+        return graph.Mean(graph.Unique("mean"), probabilities);
     }
 
     private protected override void ReleaseResources() => _weights.Release();
