@@ -148,6 +148,70 @@ public class OnnxExportTests
         }
     }
 
+    /// <summary>The serving program's output folder: tests/OnnxServing/bin/CONFIGURATION/TFM, beside this assembly's.</summary>
+    private static string ServingAssembly()
+    {
+        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string tfm = bin.Name, configuration = bin.Parent!.Name;
+        var tests = bin.Parent.Parent!.Parent!.Parent!.FullName; // .../tests
+        return Path.Combine(tests, "OnnxServing", "bin", configuration, tfm, "OnnxServing.dll");
+    }
+
+    [Fact]
+    public async Task AFreshProcessWithoutTheLibraryPredictsTheSame()
+    {
+        var (ml, model, test) = LineOnDigits.Value;
+        var line = TestData.Subspace(model).WithEnsemble(SubspaceEnsemble.Endpoints);
+        var keyed = TestData.Keyed(ml, test);
+        var (features, rows, width) = Features(keyed);
+        string dir = Directory.CreateTempSubdirectory("onnx-serving").FullName;
+        try
+        {
+            string modelPath = Path.Combine(dir, "model.zip"), featuresPath = Path.Combine(dir, "features.bin"), output = Path.Combine(dir, "out.txt");
+            var pipeline = ml.Subspaces().Model.ExportOnnxPipeline(line, keyed.Schema, Path.Combine(dir, "line.onnx"));
+            ml.Model.Save(pipeline, keyed.Schema, modelPath);
+            var bytes = new byte[features.Length * sizeof(float)];
+            Buffer.BlockCopy(features, 0, bytes, 0, bytes.Length);
+            File.WriteAllBytes(featuresPath, bytes);
+
+            string serving = ServingAssembly();
+            Assert.True(File.Exists(serving), $"the serving program was not built at {serving}");
+            var start = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            foreach (var a in new[] { "exec", serving, modelPath, featuresPath, width.ToString(System.Globalization.CultureInfo.InvariantCulture), output })
+                start.ArgumentList.Add(a);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(timeout.Token);
+            Assert.True(process.ExitCode == 0, $"the serving process failed ({process.ExitCode}): {await stderr} {await stdout}");
+
+            static float FromBits(string h) => BitConverter.Int32BitsToSingle(int.Parse(h, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+            var lines = File.ReadAllLines(output);
+            var served = lines.Take(rows).Select(l => l.Split(' ').Select(FromBits).ToArray()).ToArray();
+            var expected = TestData.Scores(line.Transform(keyed));
+            AssertSameProbabilities(expected, served, "fresh serving process");
+
+            var engine = lines[rows].Split(" label ");
+            var engineScore = engine[0]["engine ".Length..].Split(' ').Select(FromBits).ToArray();
+            AssertSameProbabilities(new[] { expected[0] }, new[] { engineScore }, "PredictionEngine in the serving process");
+            Assert.Equal((ArgMax(expected[0]) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), engine[1]);
+
+            var assemblies = lines[rows + 1]["assemblies ".Length..].Split(';');
+            Assert.Contains("Microsoft.ML.OnnxTransformer", assemblies);
+            Assert.DoesNotContain(assemblies, a => a.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase) || a.Contains("Subspaces", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void ExportNamesWhatIsWrongWithTheModel()
     {
