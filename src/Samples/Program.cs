@@ -2,6 +2,8 @@ using Spectre.Console.Cli;
 using Subspaces.Samples.Commands;
 
 // dotnet run --project src/Samples -c Release -- [command] [options]; --help lists every command and option.
+// Training on the CPU: shorten libgomp's busy-wait before TorchSharp loads (see OpenMpSpinTuning; the library never does it by itself).
+Microsoft.ML.Subspaces.Runtime.OpenMpSpinTuning.Apply();
 var app = new CommandApp<MainCommand>();
 app.Configure(config =>
 {

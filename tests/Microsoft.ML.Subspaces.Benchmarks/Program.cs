@@ -6,6 +6,7 @@ using Microsoft.ML.Subspaces.Benchmarks;
 //   --torch   also run ../shared/anchors/torch_subspace_mnist.py (Debian's python3-torch) and compare
 //   --reliability   memory over point copies and sampled ensembles, mutated model files, engines disposed while others predict
 // Without --quick: BenchmarkDotNet (pass its usual arguments, e.g. --filter '*').
+Microsoft.ML.Subspaces.Runtime.OpenMpSpinTuning.Apply(); // before TorchSharp loads, as the samples do
 if (args.Contains("--reliability"))
     return ReliabilitySoak.Run(args);
 if (args.Contains("--quick") || args.Contains("--torch"))

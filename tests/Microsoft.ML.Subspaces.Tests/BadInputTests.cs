@@ -274,19 +274,19 @@ public class BadInputTests : IClassFixture<TinyModelsFixture>
     }
 
     [Fact]
-    public void Cuda_on_the_cpu_only_build_is_an_error_mentioning_SubspacesCuda()
+    public void Cuda_with_the_cpu_runtime_is_an_error_naming_the_runtime_to_reference()
     {
-        Assert.False(Runtime.TorchDeviceResolver.BuiltWithCuda, "these tests expect the default CPU-only build");
+        Assert.False(Runtime.TorchDeviceResolver.CudaAvailable, "these tests expect the CPU libtorch runtime");
         var options = Tiny();
         options.Device = "cuda";
         var e = Assert.Throws<InvalidOperationException>(() => FitTiny(new MLContext(1), KeyRows(20), options));
-        Assert.Contains("SubspacesCuda", e.Message);
+        Assert.Contains("CUDA runtime package", e.Message);
         Assert.Contains("FallbackToCpu", e.Message);
         // MLContext.GpuDeviceId asks for a GPU too, with Device left at "auto".
         var automatic = Tiny();
         automatic.Device = "auto";
         var auto = Assert.Throws<InvalidOperationException>(() => FitTiny(new MLContext(1) { GpuDeviceId = 0 }, KeyRows(20), automatic));
-        Assert.Contains("SubspacesCuda", auto.Message);
+        Assert.Contains("CUDA runtime package", auto.Message);
     }
 
     [Fact]

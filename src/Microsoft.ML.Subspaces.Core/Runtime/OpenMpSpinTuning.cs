@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Microsoft.ML.Subspaces.Runtime;
@@ -15,11 +13,15 @@ namespace Microsoft.ML.Subspaces.Runtime;
 /// each other within microseconds, inside the shorter spin, so its speed is unchanged (standard epoch 0.19-0.20 s
 /// either way).
 /// </para>
-/// libgomp reads the variable once, when libtorch is loaded; so this runs when this assembly is first used and has no
-/// effect if TorchSharp was used before. It changes nothing when <c>GOMP_SPINCOUNT</c> or <c>OMP_WAIT_POLICY</c>
-/// is already set (set either to choose yourself), or when <c>SUBSPACES_KEEP_OPENMP_SPIN=1</c>.
+/// <para>
+/// The library never changes the process's environment by itself: an application that trains on the CPU calls
+/// <see cref="Apply"/> first thing in <c>Main</c>, before anything uses TorchSharp (libgomp reads the variable once,
+/// when libtorch is loaded; a later call has no effect on this process's libtorch). It changes nothing when
+/// <c>GOMP_SPINCOUNT</c> or <c>OMP_WAIT_POLICY</c> is already set (set either to choose yourself), when
+/// <c>SUBSPACES_KEEP_OPENMP_SPIN=1</c>, or off Linux/glibc. The samples and the benchmark call it.
+/// </para>
 /// </summary>
-internal static class OpenMpSpinTuning
+public static class OpenMpSpinTuning
 {
     /// <summary>The value set for <c>GOMP_SPINCOUNT</c> (tens of microseconds of spinning).</summary>
     public const string SpinCount = "1000";
@@ -27,14 +29,17 @@ internal static class OpenMpSpinTuning
     /// <summary>Whether this process's <c>GOMP_SPINCOUNT</c> was set by the library.</summary>
     public static bool Applied { get; private set; }
 
-    [ModuleInitializer]
-    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
-        Justification = "libgomp reads its settings once, when libtorch loads; this is the only point that reliably precedes it.")]
-    internal static void Apply()
+    /// <summary>
+    /// Sets <c>GOMP_SPINCOUNT</c> to <see cref="SpinCount"/> in the C library's environment of this process (the copy
+    /// libgomp reads), unless the user chose a spin policy. Call it before the first use of TorchSharp.
+    /// </summary>
+    /// <returns>True when this call or an earlier one set the variable.</returns>
+    public static bool Apply()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        if (Environment.GetEnvironmentVariable("SUBSPACES_KEEP_OPENMP_SPIN") == "1") return;
-        if (Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null) return;
+        if (Applied) return true;
+        if (!OperatingSystem.IsLinux()) return false;
+        if (Environment.GetEnvironmentVariable("SUBSPACES_KEEP_OPENMP_SPIN") == "1") return false;
+        if (Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null) return false;
         try
         {
             // Environment.SetEnvironmentVariable changes only .NET's copy on Unix; libgomp reads the C library's.
@@ -44,6 +49,7 @@ internal static class OpenMpSpinTuning
         {
             // Not glibc: leave the default.
         }
+        return Applied;
     }
 
     [DllImport("libc", CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]

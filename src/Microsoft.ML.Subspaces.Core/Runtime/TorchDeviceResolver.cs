@@ -9,13 +9,18 @@ namespace Microsoft.ML.Subspaces.Runtime;
 /// </summary>
 public static class TorchDeviceResolver
 {
-    /// <summary>True when this build references the CUDA native runtime (built with -p:SubspacesCuda=true).</summary>
-    public static bool BuiltWithCuda =>
-#if SUBSPACES_CUDA
-        true;
-#else
-        false;
-#endif
+    /// <summary>
+    /// True when the libtorch runtime this process loaded can use a CUDA device: the application references TorchSharp's
+    /// CUDA runtime (not the CPU one) and the machine has a GPU and driver. Decided at run time; false when TorchSharp
+    /// cannot load at all.
+    /// </summary>
+    public static bool CudaAvailable
+    {
+        get
+        {
+            try { return torch.cuda.is_available(); } catch (Exception) { return false; }
+        }
+    }
 
     /// <summary>Resolves <paramref name="option"/>; <paramref name="warn"/> receives the fallback notice.</summary>
     /// <exception cref="ArgumentException">The option is not one of the accepted forms.</exception>
@@ -28,7 +33,7 @@ public static class TorchDeviceResolver
         if (value == "cpu") return torch.CPU;
         if (value == "auto")
         {
-            if (gpuDeviceId is null && !CudaAvailable()) return torch.CPU;
+            if (gpuDeviceId is null && !CudaAvailable) return torch.CPU;
             if (gpuDeviceId is null) return new torch.Device(DeviceType.CUDA, 0);
             cudaIndex = gpuDeviceId; explicitCuda = true; // the context asked for a GPU
         }
@@ -38,23 +43,19 @@ public static class TorchDeviceResolver
         else
             throw new ArgumentException($"Unknown device '{option}'. Use \"auto\", \"cpu\", \"cuda\" or \"cuda:N\".", nameof(option));
 
-        if (explicitCuda && CudaAvailable() && cudaIndex < torch.cuda.device_count())
+        bool cuda = CudaAvailable;
+        if (explicitCuda && cuda && cudaIndex < torch.cuda.device_count())
             return new torch.Device(DeviceType.CUDA, cudaIndex!.Value);
 
-        string why = !BuiltWithCuda
-            ? "this build of Microsoft.ML.Subspaces uses the CPU-only libtorch runtime (rebuild with -p:SubspacesCuda=true for CUDA)"
-            : CudaAvailable() ? $"CUDA device {cudaIndex} does not exist ({torch.cuda.device_count()} found)" : "no CUDA device is available";
+        string why = cuda
+            ? $"CUDA device {cudaIndex} does not exist ({torch.cuda.device_count()} found)"
+            : "no CUDA device is available to the libtorch runtime this application loaded (a CPU runtime such as " +
+              "libtorch-cpu-linux-x64, or no GPU or driver; reference TorchSharp's CUDA runtime package instead for GPU training)";
         if (fallbackToCpu)
         {
             warn?.Invoke($"Device '{value}' requested but {why}; falling back to CPU because MLContext.FallbackToCpu is set.");
             return torch.CPU;
         }
         throw new InvalidOperationException($"Device '{value}' requested but {why}. Use Device = \"cpu\" or set MLContext.FallbackToCpu = true.");
-    }
-
-    private static bool CudaAvailable()
-    {
-        if (!BuiltWithCuda) return false;
-        try { return torch.cuda.is_available(); } catch (Exception) { return false; }
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Subspaces.Samples.Report;
 
 // dotnet run -c Release --project src/Samples/Report -- [--epochs N] [--out DIR] [--seed S]
+Microsoft.ML.Subspaces.Runtime.OpenMpSpinTuning.Apply(); // before TorchSharp loads, as the samples do
 int epochs = 20, seed = 0;
 string? output = null;
 for (int i = 0; i < args.Length; i++)
