@@ -113,6 +113,8 @@ public static class ImagesSample
         Console.WriteLine();
         table.Print();
         Console.WriteLine();
+        OnnxCheck.Print(ml, test, ("line midpoint", line));
+        Console.WriteLine();
         Console.WriteLine($"evaluation (BatchNorm recomputed at each point, test set scored): {evaluation.Elapsed.TotalSeconds:F0}s; total {clock.Elapsed.TotalSeconds:F0}s.");
         return 0;
     }

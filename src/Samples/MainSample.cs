@@ -42,6 +42,10 @@ public static class MainSample
         table.AddLine("layer-wise line", layerWise);
         Console.WriteLine();
         table.Print();
+        Console.WriteLine();
+        using (var atA = line.WithPoint(0.3))
+        using (var endpoints = line.WithEnsemble(SubspaceEnsemble.Endpoints))
+            OnnxCheck.Print(ml, testData, ("line midpoint", line), ("line at a = 0.3", atA), ("line endpoint ensemble", endpoints));
         return 0;
     }
 }

@@ -86,4 +86,59 @@ public class ConcurrentEngineTests : IClassFixture<SmallLineFixture>
             Assert.Throws<ObjectDisposedException>(() => model.PredictProbabilities(features));
         }
     }
+
+    [Fact]
+    public async Task Sixty_four_engines_created_and_disposed_at_random_from_eight_threads_while_others_predict()
+    {
+        var rows = _f.TestRows.Take(12).ToList();
+        float[][] expected;
+        using (var reference = _f.Context.Model.CreatePredictionEngine<DigitRow, DigitPrediction>(_f.Model, new PredictionEngineOptions { OwnsTransformer = false }))
+            expected = rows.Select(r => reference.Predict(r).Score.ToArray()).ToArray();
+
+        // Long-lived engines that predict the whole time, over the fitted model (not owned) and over a derived one (owned).
+        using var derived = _f.Line.AtCenter();
+        var steady = new[]
+        {
+            _f.Context.Model.CreatePredictionEngine<DigitRow, DigitPrediction>(_f.Model, new PredictionEngineOptions { OwnsTransformer = false }),
+            _f.Context.Model.CreatePredictionEngine<DigitRow, DigitPrediction>(TestData.Replace(_f.Model, derived.AtCenter())),
+        };
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        int created = 0;
+        using var stop = new CancellationTokenSource();
+        var predictors = steady.Select((engine, e) => Task.Run(() =>
+        {
+            for (int n = 0; !stop.IsCancellationRequested; n++)
+            {
+                int i = n % rows.Count;
+                if (!engine.Predict(rows[i]).Score.SequenceEqual(expected[i])) errors.Enqueue($"steady engine {e}, row {i}: scores differ");
+            }
+        })).ToArray();
+        // 8 threads create 8 engines each (64 in all), each owning a model that shares the fitted weights (ML.NET's
+        // default), predict a few rows with it and dispose it after a random pause.
+        var churn = Enumerable.Range(0, 8).Select(t => Task.Run(() =>
+        {
+            var random = new Random(100 + t);
+            for (int k = 0; k < 8; k++)
+            {
+                var model = TestData.Replace(_f.Model, derived.WithPoint(0.5));
+                var engine = _f.Context.Model.CreatePredictionEngine<DigitRow, DigitPrediction>(model);
+                Interlocked.Increment(ref created);
+                for (int n = random.Next(1, 6); n > 0; n--)
+                {
+                    int i = random.Next(rows.Count);
+                    if (!engine.Predict(rows[i]).Score.SequenceEqual(expected[i])) errors.Enqueue($"thread {t}, engine {k}, row {i}: scores differ");
+                }
+                Thread.Sleep(random.Next(3));
+                engine.Dispose();
+            }
+        })).ToArray();
+        await Task.WhenAll(churn);
+        stop.Cancel();
+        await Task.WhenAll(predictors);
+        Assert.Equal(64, created);
+        Assert.Empty(errors);
+        foreach (var engine in steady) engine.Dispose();
+        // The fitted model and the derived one still predict as before.
+        Assert.Equal(expected[0], derived.PredictProbabilities(rows[0].Features));
+    }
 }

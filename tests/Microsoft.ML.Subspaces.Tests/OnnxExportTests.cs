@@ -146,6 +146,18 @@ public class OnnxExportTests
             var (scores, _) = RunOnnx(Export(ml, option), "Features", features, rows, width);
             AssertSameProbabilities(TestData.Scores(option.Transform(test)), scores, $"{network} {option.Prediction}");
         }
+        // Through ML.NET: the features column is typed [1, 28, 28], as ExtractPixels writes it; the graph reads [N, 784].
+        Assert.Equal(3, ((VectorDataViewType)test.Schema["Features"].Type).Dimensions.Length);
+        string dir = Directory.CreateTempSubdirectory("onnx-image").FullName;
+        try
+        {
+            var pipeline = ml.Subspaces().Model.ExportOnnxPipeline(model, test.Schema, Path.Combine(dir, "image.onnx"));
+            AssertSameProbabilities(TestData.Scores(model.Transform(test)), TestData.Scores(pipeline.Transform(test)), $"{network} pipeline");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>The serving program's output folder: tests/OnnxServing/bin/CONFIGURATION/TFM, beside this assembly's.</summary>
