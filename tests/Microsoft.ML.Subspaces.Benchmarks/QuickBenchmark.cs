@@ -86,14 +86,18 @@ internal static class QuickBenchmark
         using var standard = data.Trainer("Standard", 2).Fit(data.TrainData);
         using var line = data.Trainer("Line", 2).Fit(data.TrainData);
         double Once(ITransformer model) => Measure.Seconds(() => data.Context.MulticlassClassification.Evaluate(model.Transform(data.TestData)));
-        Once(standard); Once(line); // warm-up: materializes the midpoint once
+        // The line's midpoint exported to ONNX and applied by ML.NET's ApplyOnnxModel (ONNX Runtime), measured alongside.
+        string onnxFile = Path.Combine(Path.GetTempPath(), $"subspaces-benchmark-{Environment.ProcessId}.onnx");
+        var onnx = data.Context.Subspaces().Model.ExportOnnxPipeline(line, data.TestData.Schema, onnxFile);
+        Once(standard); Once(line); Once(onnx); // warm-up: materializes the midpoint once, starts the ONNX session
         var standardTimes = new List<double>();
         var lineTimes = new List<double>();
+        var onnxTimes = new List<double>();
         // Interleaved, alternating which goes first.
         for (int i = 0; i < 41; i++)
         {
-            if (i % 2 == 0) { standardTimes.Add(Once(standard)); lineTimes.Add(Once(line)); }
-            else { lineTimes.Add(Once(line)); standardTimes.Add(Once(standard)); }
+            if (i % 2 == 0) { standardTimes.Add(Once(standard)); lineTimes.Add(Once(line)); onnxTimes.Add(Once(onnx)); }
+            else { onnxTimes.Add(Once(onnx)); lineTimes.Add(Once(line)); standardTimes.Add(Once(standard)); }
         }
         // As for training, a model's cost is its fastest pass: a pass takes ~20 ms, and a collection or another
         // tenant landing in one moves a single pass by up to half (measured: fastest passes 15.8-16.5 ms for both
@@ -105,8 +109,16 @@ internal static class QuickBenchmark
         Console.WriteLine($"{"Standard",-36} {standardRows,9:F0}");
         Console.WriteLine($"{"Line midpoint",-36} {lineRows,9:F0}   cost vs Standard {inferenceRatio:F2}x (median of paired ratios {pairedRatio:F2}x)  " +
                           Verdict(inferenceRatio <= 1.05, "<= 1.05x"));
+        double onnxRows = data.Test.Count / onnxTimes.Min();
+        Console.WriteLine($"{"Line midpoint, ONNX Runtime",-36} {onnxRows,9:F0}   throughput vs TorchSharp {onnxRows / lineRows:F2}x");
         var latencies = PredictionLatencies(data, line);
-        Console.WriteLine($"PredictionEngine single row (Line midpoint): median {Statistics.Median(latencies) * 1e6:F0} us, p99 {Measure.Percentile(latencies, 0.99) * 1e6:F0} us over {latencies.Count} rows");
+        var onnxLatencies = PredictionLatencies(data, onnx);
+        File.Delete(onnxFile);
+        double torchMedian = Statistics.Median(latencies), onnxMedian = Statistics.Median(onnxLatencies);
+        Console.WriteLine($"PredictionEngine single row (Line midpoint), over {latencies.Count} rows:");
+        Console.WriteLine($"  TorchSharp    median {torchMedian * 1e6,6:F0} us, p99 {Measure.Percentile(latencies, 0.99) * 1e6,6:F0} us");
+        Console.WriteLine($"  ONNX Runtime  median {onnxMedian * 1e6,6:F0} us, p99 {Measure.Percentile(onnxLatencies, 0.99) * 1e6,6:F0} us   " +
+                          Verdict(onnxMedian <= torchMedian, "no slower than TorchSharp"));
         Console.WriteLine();
 
         // 5. Memory while training.
@@ -173,7 +185,7 @@ internal static class QuickBenchmark
         return 2.0 * n * n * n / seconds / 1e9;
     }
 
-    private static List<double> PredictionLatencies(BenchmarkData data, SubspaceTransformer model)
+    private static List<double> PredictionLatencies(BenchmarkData data, ITransformer model)
     {
         var input = SchemaDefinition.Create(typeof(DigitDataView.Row));
         input[nameof(DigitDataView.Row.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, 784);
