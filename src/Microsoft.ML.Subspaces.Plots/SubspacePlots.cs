@@ -38,7 +38,7 @@ public static class SubspacePlots
             plot.Series.Add(line);
         }
         Finish(plot, "position on the path, t", "test accuracy (%)");
-        return PlotFiles.Save(plot, basePath);
+        return Save(plot, basePath);
     }
 
     /// <summary>Accuracy of the ensemble of P(a) and P(1 - a) as a function of a, with optional reference levels (a standard model, say).</summary>
@@ -62,7 +62,7 @@ public static class SubspacePlots
             plot.Series.Add(level);
         }
         Finish(plot, "a (0: endpoint ensemble, 0.5: midpoint alone)", "test accuracy (%)");
-        return PlotFiles.Save(plot, basePath);
+        return Save(plot, basePath);
     }
 
     /// <summary>A heat map of test accuracy over a triangle (a simplex of 3 vertices), vertices labelled w1, w2, w3.</summary>
@@ -151,7 +151,7 @@ public static class SubspacePlots
             plot.Series.Add(line);
         }
         Finish(plot, "confidence: mean top probability in the bin (%)", "accuracy in the bin (%)");
-        return PlotFiles.Save(plot, basePath);
+        return Save(plot, basePath);
     }
 
     /// <summary>
@@ -176,7 +176,38 @@ public static class SubspacePlots
             acc.Points.AddRange(snapshots.Select(s => new DataPoint(s.Iteration, s.EnsembleAccuracy * 100)));
             plot.Series.Add(acc);
         }
+        return Save(plot, basePath);
+    }
+
+    private static PlotFiles Save(PlotModel plot, string basePath)
+    {
+        WidenFlatRanges(plot);
         return PlotFiles.Save(plot, basePath);
+    }
+
+    /// <summary>
+    /// OxyPlot widens a data range of zero width to plus or minus half its value (one FGE snapshot at 95% would get an
+    /// axis from 47% to 143%): such a range gets plus or minus 1% of its value instead (1 around zero).
+    /// </summary>
+    private static void WidenFlatRanges(PlotModel plot)
+    {
+        var axes = plot.Axes.Where(a => a is LinearAxis && a is not LinearColorAxis).ToList();
+        foreach (var axis in axes.Where(a => double.IsNaN(a.Minimum) && double.IsNaN(a.Maximum)))
+        {
+            bool horizontal = axis.IsHorizontal();
+            var first = axes.First(a => a.IsHorizontal() == horizontal);
+            bool Plotted(LineSeries series)
+            {
+                string? key = horizontal ? series.XAxisKey : series.YAxisKey;
+                return key is null ? axis == first : key == axis.Key;
+            }
+            var values = plot.Series.OfType<LineSeries>().Where(Plotted)
+                .SelectMany(series => series.Points.Select(p => horizontal ? p.X : p.Y)).Where(double.IsFinite).ToList();
+            if (values.Count == 0 || values.Max() > values.Min()) continue;
+            double value = values[0], half = value == 0 ? 1 : Math.Abs(value) * 0.01;
+            axis.Minimum = value - half;
+            axis.Maximum = value + half;
+        }
     }
 
     private static PlotModel NewPlot(string title) => new()
