@@ -74,4 +74,21 @@ public sealed class PlotTests : IDisposable
         var snapshots = new[] { (50, 0.95), (150, 0.958), (250, 0.961), (350, 0.962) };
         AssertValid(SubspacePlots.FgeSchedule(System.IO.Path.Combine(_folder, "fge"), "FGE", lr, snapshots), "learning rate", "iteration");
     }
+
+    /// <summary>
+    /// One snapshot is a flat accuracy range; OxyPlot alone would widen it to half its value either side (95% on an
+    /// axis up to 143%). No tick label may pass 100 here: iterations stop at 60 and accuracies stay near 95%.
+    /// </summary>
+    [Fact]
+    public void OneFgeSnapshotKeepsAccuracyAxisNearItsValue()
+    {
+        var lr = Enumerable.Range(0, 60).Select(i => 0.05 - 0.0008 * i).ToArray();
+        var files = SubspacePlots.FgeSchedule(System.IO.Path.Combine(_folder, "fge-one"), "FGE", lr, new[] { (30, 0.952) });
+        AssertValid(files, "ensemble test accuracy (%)");
+        var numbers = XDocument.Load(files.Svg).Descendants().Where(e => e.Name.LocalName == "text")
+            .Select(e => double.TryParse(e.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN)
+            .Where(double.IsFinite).ToList();
+        Assert.Contains(numbers, v => v > 94 && v < 96);
+        Assert.All(numbers, v => Assert.True(v <= 100, $"tick label {v}"));
+    }
 }
