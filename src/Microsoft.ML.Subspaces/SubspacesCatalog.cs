@@ -17,6 +17,8 @@ public sealed partial class SubspacesCatalog
     {
         Context = context;
         Trainers = new SubspaceTrainersCatalog(context);
+        BinaryClassification = new SubspaceTaskCatalog(context, Networks.NetworkOutput.Sigmoid);
+        Regression = new SubspaceTaskCatalog(context, Networks.NetworkOutput.Linear);
         Model = new SubspaceModelOperations(context);
         Experiments = new SubspaceExperiments();
         Connections = new ConnectionsCatalog(context);
@@ -24,8 +26,22 @@ public sealed partial class SubspacesCatalog
 
     internal MLContext Context { get; }
 
-    /// <summary>Line, Curve, Simplex and Standard trainers.</summary>
+    /// <summary>Multiclass trainers: Line, Curve, Simplex and Standard, curves between models, FGE, SSE and SWA.</summary>
     public SubspaceTrainersCatalog Trainers { get; }
+
+    /// <summary>
+    /// Binary classification: Line, Curve, Simplex and Standard on a Boolean label, adding <c>Score</c> (the logit),
+    /// <c>Probability</c> and a Boolean <c>PredictedLabel</c> for <c>mlContext.BinaryClassification.Evaluate</c>. An
+    /// ensemble averages probabilities.
+    /// </summary>
+    public SubspaceTaskCatalog BinaryClassification { get; }
+
+    /// <summary>
+    /// Regression: Line, Curve, Simplex and Standard on a Single label (standardized inside the model; squared error, or
+    /// Huber with <see cref="TrainerOptionsBase.HuberDelta"/>), adding <c>Score</c> for <c>mlContext.Regression.Evaluate</c>.
+    /// An ensemble averages predictions.
+    /// </summary>
+    public SubspaceTaskCatalog Regression { get; }
 
     /// <summary>Save and load fitted pipelines that contain this library's transformers.</summary>
     public SubspaceModelOperations Model { get; }

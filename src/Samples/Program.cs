@@ -14,6 +14,8 @@ app.Configure(config =>
     config.AddCommand<ConnectionsCommand>("connections").WithDescription("Training-free connections (Linear, Arc, OT, WA) between pairs of MLPs on the MNIST split.");
     config.AddCommand<ImagesCommand>("images").WithDescription("Standard vs line ResNet-20 on the MNIST PNGs through ML.NET ImageAnalytics (about 7.5 minutes).");
     config.AddCommand<BudgetCommand>("budgets").WithDescription("Independent ensembles, SSE, FGE, line and simplex ensembles at 1, 2 and 3 training budgets (MNIST-8k MLPs, three seeds).");
+    config.AddCommand<AdultCommand>("adult").WithDescription("UCI Adult as binary classification: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.");
+    config.AddCommand<WineQualityCommand>("wine-quality").WithDescription("UCI white wine quality as regression: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.");
     config.AddCommand<QualityCommand>("quality").WithDescription("Every classification data set, several seeds, clean and noisy labels, default options, next to LightGbm.");
     // A missing data set is a message, not a stack trace.
     config.SetExceptionHandler((exception, _) =>

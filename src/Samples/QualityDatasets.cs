@@ -73,11 +73,11 @@ public static class QualityDatasets
         public string Label { get; set; } = "";
     }
 
-    private static readonly string[] AdultCategorical =
+    internal static readonly string[] AdultCategorical =
         { nameof(AdultRow.WorkClass), nameof(AdultRow.Education), nameof(AdultRow.MaritalStatus), nameof(AdultRow.Occupation),
           nameof(AdultRow.Relationship), nameof(AdultRow.Race), nameof(AdultRow.Sex), nameof(AdultRow.NativeCountry) };
 
-    private static readonly string[] AdultNumeric =
+    internal static readonly string[] AdultNumeric =
         { nameof(AdultRow.Age), nameof(AdultRow.Fnlwgt), nameof(AdultRow.EducationNum), nameof(AdultRow.CapitalGain),
           nameof(AdultRow.CapitalLoss), nameof(AdultRow.HoursPerWeek) };
 
@@ -97,7 +97,7 @@ public static class QualityDatasets
         return new QualityDataset("adult", NetworkArchitecture.Mlp, ml.Data.Cache(featurizer.Transform(train)), ml.Data.Cache(featurizer.Transform(test)), rows);
     }
 
-    private static List<AdultRow> ReadAdult(string file)
+    internal static List<AdultRow> ReadAdult(string file)
     {
         var rows = new List<AdultRow>();
         foreach (var line in File.ReadLines(SharedData.File("adult", file)).Skip(1))

@@ -11,8 +11,14 @@ public sealed record NetworkSpec
     public int InputSize { get; init; }
     /// <summary>Hidden layer widths of an MLP.</summary>
     public int[] HiddenSizes { get; init; } = Array.Empty<int>();
-    /// <summary>Number of classes (width of the last layer).</summary>
+    /// <summary>Number of classes (width of the last layer): 1 for binary classification and regression.</summary>
     public int ClassCount { get; init; }
+    /// <summary>What the last layer predicts: class probabilities (default), a binary logit, or a standardized regression label.</summary>
+    public NetworkOutput Output { get; init; } = NetworkOutput.Softmax;
+    /// <summary>Regression: the training labels' mean, added back to every prediction (0 otherwise).</summary>
+    public double TargetMean { get; init; }
+    /// <summary>Regression: the training labels' standard deviation, multiplying every prediction (1 otherwise).</summary>
+    public double TargetStd { get; init; } = 1;
     /// <summary>Number of weight points k in every layer.</summary>
     public int PointCount { get; init; } = 1;
     /// <summary>Image networks: the input's <c>[C, H, W]</c> (features are planar, channel first, as <c>ExtractPixels</c> writes them). Empty for an MLP.</summary>
@@ -44,6 +50,7 @@ public sealed record NetworkSpec
     /// <summary>True when two specs describe the same architecture (ignoring the number of points).</summary>
     public bool SameArchitecture(NetworkSpec other) =>
         Kind == other.Kind && InputSize == other.InputSize && ClassCount == other.ClassCount && HiddenSizes.SequenceEqual(other.HiddenSizes)
+        && Output == other.Output && TargetMean == other.TargetMean && TargetStd == other.TargetStd
         && InputShape.SequenceEqual(other.InputShape) && WidthMultiplier == other.WidthMultiplier
         && ChannelMean.SequenceEqual(other.ChannelMean) && ChannelStd.SequenceEqual(other.ChannelStd)
         && FeatureMean.SequenceEqual(other.FeatureMean) && FeatureStd.SequenceEqual(other.FeatureStd);
@@ -67,6 +74,9 @@ public sealed record NetworkSpec
         if (ClassCount < 1 || ClassCount > 1 << 20) return $"class count {ClassCount}";
         if (PointCount < 1 || PointCount > 64) return $"point count {PointCount}";
         if (!(Dropout >= 0 && Dropout < 1)) return $"dropout {Dropout}";
+        if (!Enum.IsDefined(Output)) return $"unknown output {(int)Output}";
+        if (Output != NetworkOutput.Softmax && ClassCount != 1) return $"{Output} output with {ClassCount} outputs";
+        if (!double.IsFinite(TargetMean) || !(TargetStd > 0) || double.IsInfinity(TargetStd)) return $"target standardization {TargetMean}, {TargetStd}";
         if (HiddenSizes is null || InputShape is null || ChannelMean is null || ChannelStd is null || FeatureMean is null || FeatureStd is null)
             return "missing fields";
         if (HiddenSizes.Length > 64 || HiddenSizes.Any(h => h < 1 || h > 1 << 20)) return $"hidden sizes [{string.Join(", ", HiddenSizes)}]";

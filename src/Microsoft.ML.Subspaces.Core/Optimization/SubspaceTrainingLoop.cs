@@ -163,15 +163,7 @@ internal sealed class SubspaceTrainingLoop
                 sampler.MixCurrent(network);
 
                 var logits = network.forward(x);
-                Tensor loss;
-                if (train.Weights is null)
-                    loss = nn.functional.cross_entropy(logits, y, label_smoothing: _settings.LabelSmoothing);
-                else
-                {
-                    var w = train.Weights.index_select(0, index);
-                    var perRow = nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.None, label_smoothing: _settings.LabelSmoothing);
-                    loss = (perRow * w).sum() / w.sum().clamp_min(1e-12);
-                }
+                var loss = TaskLoss.Of(network.Spec.Output, logits, y, train.Weights?.index_select(0, index), _settings.LabelSmoothing, _settings.HuberDelta);
                 loss.backward();
                 double batchLoss = loss.item<float>();
                 if (decayMixed) batchLoss += AddMixedWeightDecay(network, _settings.WeightDecay);

@@ -9,7 +9,10 @@ namespace Microsoft.ML.Subspaces.Optimization;
 /// <param name="LearningRate">Learning rate of the last step.</param>
 /// <param name="Elapsed">Time since training started.</param>
 /// <param name="IsEpochEnd">True for the report closing an epoch.</param>
-/// <param name="ValidationAccuracy">At an epoch's end, accuracy on the validation set at the shape's center, when one was given.</param>
+/// <param name="ValidationAccuracy">
+/// At an epoch's end, accuracy on the validation set at the shape's center, when one was given (for regression, minus the
+/// mean squared error of the label in standard deviations: higher is better, as for accuracy).
+/// </param>
 public sealed record TrainingProgress(
     int Epoch, int Epochs, int Batch, int BatchesPerEpoch, double Loss, double LearningRate, TimeSpan Elapsed,
     bool IsEpochEnd, double? ValidationAccuracy = null)
@@ -26,5 +29,10 @@ public sealed record TrainingProgress(
     }
 }
 
-/// <summary>One epoch's summary in a training history.</summary>
+/// <summary>One epoch's summary in a training history (<paramref name="ValidationAccuracy"/> as in <see cref="TrainingProgress"/>).</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Loss">Mean training loss over the epoch's batches.</param>
+/// <param name="LearningRate">Learning rate of the epoch's last step.</param>
+/// <param name="Seconds">Seconds the epoch took.</param>
+/// <param name="ValidationAccuracy">The validation score at the center, when validation data was given.</param>
 public sealed record EpochSummary(int Epoch, double Loss, double LearningRate, double Seconds, double? ValidationAccuracy);

@@ -21,6 +21,8 @@ internal sealed record TrainingSettings
     public bool LayerWise { get; init; }
     /// <summary>Label smoothing of the cross-entropy, in [0, 1).</summary>
     public double LabelSmoothing { get; init; }
+    /// <summary>Regression: Huber loss with this threshold (in standard deviations of the label); null for the squared error. Classification ignores it.</summary>
+    public double? HuberDelta { get; init; }
     /// <summary>
     /// Multiply each point's share of the gradient by the number of points k, so that the shape's center (the mean of
     /// the points) takes the step a standard network takes at the same learning rate. Without it the center of a line
@@ -60,6 +62,7 @@ internal sealed record TrainingSettings
         if (TrainablePoints is not null && TrainablePoints.Distinct().Count() != TrainablePoints.Count) throw new ArgumentException("TrainablePoints has duplicate indices.", nameof(TrainablePoints));
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1 (null turns early stopping off).");
+        if (HuberDelta is double delta && !(delta > 0)) throw new ArgumentOutOfRangeException(nameof(HuberDelta), delta, "HuberDelta must be positive (TrainerOptionsBase.SquaredError for the squared error).");
         if (TotalSteps is < 1) throw new ArgumentOutOfRangeException(nameof(TotalSteps), TotalSteps, "TotalSteps must be at least 1.");
     }
 }

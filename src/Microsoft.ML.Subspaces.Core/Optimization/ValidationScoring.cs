@@ -30,17 +30,20 @@ internal static class ValidationScoring
         return (double)scores.argmax(1).eq(data.Labels).sum().item<long>() / data.Count;
     }
 
-    /// <summary>Accuracy of a one-point network, chunk by chunk (no <c>[N, C]</c> tensor of probabilities).</summary>
+    /// <summary>
+    /// The validation score of a one-point network, chunk by chunk (no <c>[N, C]</c> tensor of probabilities): accuracy
+    /// for classification, minus the mean squared error of the standardized label for regression (see <see cref="TaskLoss.ScoreSum"/>).
+    /// </summary>
     public static double Accuracy(SubspaceNetwork network, TensorDataset data)
     {
         using var _ = no_grad();
-        long correct = 0;
+        double sum = 0;
         for (long s = 0; s < data.Count; s += Chunk)
         {
             using var scope = NewDisposeScope();
             long len = Math.Min(Chunk, data.Count - s);
-            correct += network.forward(data.Features.narrow(0, s, len)).argmax(1).eq(data.Labels.narrow(0, s, len)).sum().item<long>();
+            sum += TaskLoss.ScoreSum(network.Spec.Output, network.forward(data.Features.narrow(0, s, len)), data.Labels.narrow(0, s, len));
         }
-        return (double)correct / data.Count;
+        return sum / data.Count;
     }
 }

@@ -47,6 +47,26 @@ internal static class FeatureColumns
         return (int)key.Count;
     }
 
+    /// <summary>The label of binary classification must be a Boolean scalar, as ML.NET's binary trainers read it.</summary>
+    public static void CheckBinaryLabel(DataViewSchema schema, string name, out DataViewSchema.Column column)
+    {
+        column = Find(schema, name, "label");
+        if (column.Type != BooleanDataViewType.Instance)
+            throw new ArgumentOutOfRangeException("LabelColumnName", name,
+                $"Label column '{name}' must be Boolean for binary classification; it is {column.Type}. " +
+                $"Make it Boolean first, for example with mlContext.Transforms.Expression(\"{name}\", \"x => x == 1\", \"{name}\") or a custom mapping.");
+    }
+
+    /// <summary>The label of regression must be a Single scalar, as ML.NET's regression trainers read it.</summary>
+    public static void CheckRegressionLabel(DataViewSchema schema, string name, out DataViewSchema.Column column)
+    {
+        column = Find(schema, name, "label");
+        if (column.Type != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException("LabelColumnName", name,
+                $"Label column '{name}' must be Single for regression; it is {column.Type}. " +
+                $"Convert it first with mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).");
+    }
+
     /// <summary>The example weight column, when given, must be a Single scalar.</summary>
     public static void CheckWeight(DataViewSchema schema, string? name, out DataViewSchema.Column? column)
     {

@@ -37,6 +37,9 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>A float constant (a scalar initializer).</summary>
+    public string Scalar(string stem, float value) => Constant(stem, new[] { value }, Array.Empty<long>());
+
     /// <summary>Declares <paramref name="value"/> as an output <c>[N]</c> or <c>[N, width]</c> of the given element type.</summary>
     public void AddOutput(string value, TensorProto.Types.DataType type, long? width) =>
         _graph.Output.Add(width is long w ? Value(value, type, w) : Value(value, type));
@@ -92,8 +95,21 @@ internal sealed class OnnxGraph
         return output;
     }
 
-    /// <summary>Class probabilities: softmax over the classes of <paramref name="logits"/> <c>[N, classes]</c>.</summary>
-    public string Softmax(string logits) => Node("Softmax", logits + "_probabilities", new[] { logits }, ("axis", 1L));
+    /// <summary>
+    /// What a network's outputs <c>[N, outputs]</c> become, as <c>NetworkPredictions.Of</c> computes it: class probabilities
+    /// (softmax), the positive class's probability (sigmoid), or the label in its units (<c>output * TargetStd + TargetMean</c>).
+    /// </summary>
+    public string Predictions(Networks.NetworkSpec spec, string outputs) => spec.Output switch
+    {
+        Networks.NetworkOutput.Softmax => Node("Softmax", outputs + "_probabilities", new[] { outputs }, ("axis", 1L)),
+        Networks.NetworkOutput.Sigmoid => Node("Sigmoid", outputs + "_probability", new[] { outputs }),
+        Networks.NetworkOutput.Linear => Node("Add", outputs + "_value", new[]
+        {
+            Node("Mul", outputs + "_scaled", new[] { outputs, Constant(outputs + "_target_std", new[] { (float)spec.TargetStd }, Array.Empty<long>()) }),
+            Constant(outputs + "_target_mean", new[] { (float)spec.TargetMean }, Array.Empty<long>()),
+        }),
+        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Output, "Unknown network output."),
+    };
 
     /// <summary>The mean of same-shaped values: the sum, divided by their count (the value itself when there is one).</summary>
     public string Mean(string stem, IReadOnlyList<string> values)

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Export;
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Transformers;
 using Onnx;
 using static TorchSharp.torch;
@@ -12,7 +13,13 @@ public sealed partial class SubspaceModelOperations
     /// <summary>Name of the exported graph's class probabilities, <c>[N, classes]</c> floats in the order of the <c>Score</c> column.</summary>
     public const string OnnxScoreOutput = PredictionSchema.ScoreColumn;
 
-    /// <summary>Name of the exported graph's predicted class index, <c>[N]</c> int64 (0 for the first class, as <c>Score</c>'s slots).</summary>
+    /// <summary>Binary classification: name of the exported graph's probability of the positive class, <c>[N, 1]</c> floats.</summary>
+    public const string OnnxProbabilityOutput = PredictionColumns.Probability;
+
+    /// <summary>
+    /// Name of the exported graph's predicted label: multiclass, the class index <c>[N]</c> int64 (0 for the first class,
+    /// as <c>Score</c>'s slots); binary classification, <c>[N, 1]</c> Booleans. Regression graphs have only <c>Score</c> <c>[N, 1]</c>.
+    /// </summary>
     public const string OnnxPredictedLabelOutput = PredictionSchema.PredictedLabelColumn;
 
     /// <summary>
@@ -61,14 +68,20 @@ public sealed partial class SubspaceModelOperations
         scorer.GetOutputSchema(schema); // throws naming the features column when the schema does not fit
         ExportOnnx(scorer, onnxFilePath);
 
+        var outputs = scorer.Output switch
+        {
+            NetworkOutput.Sigmoid => new[] { OnnxScoreOutput, OnnxProbabilityOutput, OnnxPredictedLabelOutput },
+            NetworkOutput.Linear => new[] { OnnxScoreOutput },
+            _ => new[] { OnnxScoreOutput, OnnxPredictedLabelOutput },
+        };
         var onnx = _context.Transforms.ApplyOnnxModel(
-                outputColumnNames: new[] { OnnxScoreOutput, OnnxPredictedLabelOutput },
+                outputColumnNames: outputs,
                 inputColumnNames: new[] { scorer.FeatureColumnName },
                 modelFile: Path.GetFullPath(onnxFilePath))
             .Fit(new SchemaOnlyDataView(schema));
         var parts = new List<ITransformer>(before) { onnx };
         schema = onnx.GetOutputSchema(schema);
-        foreach (var estimator in LabelMapping(scorer.Labels))
+        foreach (var estimator in scorer.Output == NetworkOutput.Softmax ? LabelMapping(scorer.Labels) : Array.Empty<IEstimator<ITransformer>>())
         {
             var fitted = estimator.Fit(new SchemaOnlyDataView(schema));
             parts.Add(fitted);
@@ -92,7 +105,7 @@ public sealed partial class SubspaceModelOperations
         before = parts.Take(at).ToList();
         after = parts.Skip(at + 1).ToList();
         var scorer = (ScorerTransformer)parts[at];
-        if (scorer.FeatureColumnName is OnnxScoreOutput or OnnxPredictedLabelOutput)
+        if (scorer.FeatureColumnName is OnnxScoreOutput or OnnxPredictedLabelOutput or OnnxProbabilityOutput)
             throw new ArgumentException(
                 $"The features column is named '{scorer.FeatureColumnName}', like an output of the exported graph; rename it before training.", nameof(model));
         scorer.ThrowIfDisposed();
@@ -104,11 +117,30 @@ public sealed partial class SubspaceModelOperations
         using var scope = NewDisposeScope(); // the point tensors read while writing
         var graph = new OnnxGraph("subspaces");
         string input = graph.AddInput(scorer.FeatureColumnName, scorer.FeatureSize);
-        string probabilities = scorer.WriteOnnx(graph, input);
-        graph.NodeNamed("Identity", OnnxScoreOutput, new[] { probabilities });
-        graph.NodeNamed("ArgMax", OnnxPredictedLabelOutput, new[] { probabilities }, ("axis", 1L), ("keepdims", 0L));
-        graph.AddOutput(OnnxScoreOutput, TensorProto.Types.DataType.Float, scorer.ClassCount);
-        graph.AddOutput(OnnxPredictedLabelOutput, TensorProto.Types.DataType.Int64, null);
+        string predictions = scorer.WriteOnnx(graph, input);
+        switch (scorer.Output)
+        {
+            case NetworkOutput.Softmax:
+                graph.NodeNamed("Identity", OnnxScoreOutput, new[] { predictions });
+                graph.NodeNamed("ArgMax", OnnxPredictedLabelOutput, new[] { predictions }, ("axis", 1L), ("keepdims", 0L));
+                graph.AddOutput(OnnxScoreOutput, TensorProto.Types.DataType.Float, scorer.ClassCount);
+                graph.AddOutput(OnnxPredictedLabelOutput, TensorProto.Types.DataType.Int64, null);
+                break;
+            case NetworkOutput.Sigmoid:
+                // Score is the logit of the (mean) probability, as the transformer's Score column: log p - log(1 - p).
+                var complement = graph.Node("Sub", "complement", new[] { graph.Scalar("one", 1), predictions });
+                graph.NodeNamed("Sub", OnnxScoreOutput, new[] { graph.Node("Log", "log_p", new[] { predictions }), graph.Node("Log", "log_q", new[] { complement }) });
+                graph.NodeNamed("Identity", OnnxProbabilityOutput, new[] { predictions });
+                graph.NodeNamed("Greater", OnnxPredictedLabelOutput, new[] { predictions, graph.Scalar("half", 0.5f) });
+                graph.AddOutput(OnnxScoreOutput, TensorProto.Types.DataType.Float, 1);
+                graph.AddOutput(OnnxProbabilityOutput, TensorProto.Types.DataType.Float, 1);
+                graph.AddOutput(OnnxPredictedLabelOutput, TensorProto.Types.DataType.Bool, 1);
+                break;
+            default:
+                graph.NodeNamed("Identity", OnnxScoreOutput, new[] { predictions });
+                graph.AddOutput(OnnxScoreOutput, TensorProto.Types.DataType.Float, 1);
+                break;
+        }
         string version = typeof(SubspaceModelOperations).Assembly.GetName().Version?.ToString() ?? "";
         return graph.ToModel(version, scorer.ToString() ?? "").ToByteArray();
     }

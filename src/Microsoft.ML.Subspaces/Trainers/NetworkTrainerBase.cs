@@ -35,6 +35,9 @@ public abstract class NetworkTrainerBase<TTransformer> : IEstimator<TTransformer
     /// <summary>The features column the fitted model reads.</summary>
     private protected abstract string FeatureColumnName { get; }
 
+    /// <summary>The task: class probabilities (the default), a binary logit, or a regression value.</summary>
+    private protected virtual NetworkOutput Output => NetworkOutput.Softmax;
+
     /// <summary>A fitted model this trainer continues or connects; its features, classes and label values bind the data.</summary>
     private protected virtual ScorerTransformer? ContinuedModel => null;
 
@@ -44,7 +47,7 @@ public abstract class NetworkTrainerBase<TTransformer> : IEstimator<TTransformer
     /// <summary>Trains on <paramref name="trainData"/>, reporting accuracy on <paramref name="validationData"/> after every epoch.</summary>
     public TTransformer Fit(IDataView trainData, IDataView? validationData)
     {
-        using var run = TrainingRun.Start(Context, Name, _options, FeatureColumnName, trainData, validationData, ContinuedModel);
+        using var run = TrainingRun.Start(Context, Name, _options, FeatureColumnName, trainData, validationData, ContinuedModel, Output);
         return Train(run, trainData.Schema);
     }
 
@@ -52,8 +55,9 @@ public abstract class NetworkTrainerBase<TTransformer> : IEstimator<TTransformer
     private protected abstract TTransformer Train(TrainingRun run, DataViewSchema schema);
 
     /// <summary>
-    /// The output schema: the input columns plus <c>PredictedLabel</c> and <c>Score</c>. Checks the label, features and
-    /// weight columns first, with errors naming the column.
+    /// The output schema: the input columns plus the task's columns (<c>PredictedLabel</c> and <c>Score</c>; binary
+    /// classification also <c>Probability</c>; regression <c>Score</c> alone). Checks the label, features and weight
+    /// columns first, with errors naming the column.
     /// </summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
@@ -68,9 +72,15 @@ public abstract class NetworkTrainerBase<TTransformer> : IEstimator<TTransformer
             throw new ArgumentOutOfRangeException("FeatureColumnName", featureColumnName,
                 $"Features column '{featureColumnName}' must be a known-size vector of Single; it is {features.Kind} of {features.ItemType}.");
         var label = FindColumn(inputSchema, labelColumnName, "Label", "LabelColumnName");
-        if (!label.IsKey)
+        if (Output == NetworkOutput.Softmax && !label.IsKey)
             throw new ArgumentOutOfRangeException("LabelColumnName", labelColumnName,
                 $"Label column '{labelColumnName}' must be key-typed; it is {label.ItemType}. Add MapValueToKey(\"{labelColumnName}\") before the trainer.");
+        if (Output == NetworkOutput.Sigmoid && (label.Kind != SchemaShape.Column.VectorKind.Scalar || label.ItemType != BooleanDataViewType.Instance))
+            throw new ArgumentOutOfRangeException("LabelColumnName", labelColumnName,
+                $"Label column '{labelColumnName}' must be Boolean for binary classification; it is {label.ItemType}.");
+        if (Output == NetworkOutput.Linear && (label.Kind != SchemaShape.Column.VectorKind.Scalar || label.ItemType != NumberDataViewType.Single || label.IsKey))
+            throw new ArgumentOutOfRangeException("LabelColumnName", labelColumnName,
+                $"Label column '{labelColumnName}' must be Single for regression; it is {label.ItemType}.");
         if (_options.ExampleWeightColumnName is string weightName)
         {
             var weight = FindColumn(inputSchema, weightName, "Example weight", "ExampleWeightColumnName");
@@ -79,9 +89,15 @@ public abstract class NetworkTrainerBase<TTransformer> : IEstimator<TTransformer
         }
         // SchemaShape.Column cannot be constructed outside ML.NET: a standard multiclass trainer's
         // GetOutputSchema yields the same Score/PredictedLabel shapes and trains nothing.
-        return Context.MulticlassClassification.Trainers
-            .SdcaMaximumEntropy(labelColumnName, featureColumnName, _options.ExampleWeightColumnName)
-            .GetOutputSchema(inputSchema);
+        return Output switch
+        {
+            NetworkOutput.Sigmoid => Context.BinaryClassification.Trainers
+                .SdcaLogisticRegression(labelColumnName, featureColumnName, _options.ExampleWeightColumnName).GetOutputSchema(inputSchema),
+            NetworkOutput.Linear => Context.Regression.Trainers
+                .Sdca(labelColumnName, featureColumnName, _options.ExampleWeightColumnName).GetOutputSchema(inputSchema),
+            _ => Context.MulticlassClassification.Trainers
+                .SdcaMaximumEntropy(labelColumnName, featureColumnName, _options.ExampleWeightColumnName).GetOutputSchema(inputSchema),
+        };
     }
 
     /// <summary>A training loop over <paramref name="shape"/> that reports to the options' progress and to MLContext.Log.</summary>

@@ -14,12 +14,16 @@ public sealed class SubspaceTrainer : NetworkTrainerBase<SubspaceTransformer>
 {
     private readonly ShapeTrainerOptions _options;
 
-    internal SubspaceTrainer(MLContext context, SubspaceShape shape, ShapeTrainerOptions options)
+    internal SubspaceTrainer(MLContext context, SubspaceShape shape, ShapeTrainerOptions options, NetworkOutput output = NetworkOutput.Softmax)
         : base(context, options, shape?.Name ?? throw new ArgumentNullException(nameof(shape)))
     {
         _options = options;
         Shape = shape;
+        Output = output;
     }
+
+    /// <summary>The task this trainer fits: multiclass (softmax), binary (sigmoid) or regression (linear).</summary>
+    private protected override NetworkOutput Output { get; }
 
     /// <summary>The shape this trainer fits.</summary>
     public SubspaceShape Shape { get; }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Optimization;
 
 namespace Microsoft.ML.Subspaces.Trainers;
@@ -50,6 +51,22 @@ public abstract class TrainerOptionsBase
     /// <summary>Label smoothing of the cross-entropy, in [0, 1). Default 0.</summary>
     public double LabelSmoothing { get; set; }
 
+    /// <summary>
+    /// Regression only: the threshold of the Huber loss, in standard deviations of the label (squared error below it,
+    /// absolute error above). Default null: 1 for regression. <see cref="SquaredError"/> (positive infinity) trains on the
+    /// squared error alone. Why Huber by default: with squared error, a line's early steps on unscaled-error rows diverged
+    /// (lr 0.05, and still at 0.01) or left it predicting the mean (white wine, one seed in three: RMSE 0.89 against the
+    /// standard network's 0.70); at 1 standard deviation the loss is the squared error for nearly every row of a fitted
+    /// model, and every seed trained (validation RMSE of the standard network 0.6922 against 0.6995 with squared error).
+    /// </summary>
+    public double? HuberDelta { get; set; }
+
+    /// <summary>The <see cref="HuberDelta"/> that trains regression on the squared error.</summary>
+    public const double SquaredError = double.PositiveInfinity;
+
+    /// <summary>The Huber threshold regression uses when <see cref="HuberDelta"/> is not set.</summary>
+    public const double DefaultHuberDelta = 1;
+
     /// <summary>Seed of initialization, shuffling and point sampling. Default: drawn from the MLContext's seed.</summary>
     public int? Seed { get; set; }
 
@@ -86,6 +103,8 @@ public abstract class TrainerOptionsBase
     public const int AutomaticMinimumEpochs = 10;
     /// <summary>Most epochs of the automatic budget.</summary>
     public const int AutomaticMaximumEpochs = 20;
+    /// <summary>Most epochs of the automatic budget of regression.</summary>
+    public const int AutomaticMaximumRegressionEpochs = 40;
 
     /// <summary>
     /// The automatic budget for <paramref name="rows"/> training rows in batches of <paramref name="batchSize"/>:
@@ -94,18 +113,27 @@ public abstract class TrainerOptionsBase
     /// 32,000 rows get 10. Chosen on validation splits of four data sets: 40 epochs gained nothing over 20 on clean labels
     /// and cost up to 3 points under label noise; 20 epochs cost an MLP on 26,000 census rows 0.3-1 point against 10.
     /// </summary>
-    public static int AutomaticEpochs(long rows, int batchSize)
+    public static int AutomaticEpochs(long rows, int batchSize) => AutomaticEpochs(rows, batchSize, NetworkOutput.Softmax);
+
+    /// <summary>
+    /// The automatic budget of a task: as <see cref="AutomaticEpochs(long, int)"/>, but regression may take up to
+    /// <see cref="AutomaticMaximumRegressionEpochs"/> epochs (still at most <see cref="AutomaticSteps"/> steps). On held-out
+    /// rows of three regression sets, with the Huber loss, a line's midpoint needed them: against the standard network, RMSE
+    /// +2.6% at 20 epochs and +0.6% at 40 (white wine, 3 seeds), 0.0% and -1.0% (Adult hours per week, 2 seeds), +61% and
+    /// +19% (a noise-free synthetic function, 2 seeds); the standard network changed by +0.5%, +0.7% and -8%.
+    /// </summary>
+    public static int AutomaticEpochs(long rows, int batchSize, NetworkOutput output)
     {
         if (rows < 1) throw new ArgumentOutOfRangeException(nameof(rows), rows, "The row count must be positive.");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be positive.");
         long size = Math.Min(batchSize, rows);
         long batches = (rows + size - 1) / size;
         long epochs = (AutomaticSteps + batches - 1) / batches;
-        return (int)Math.Clamp(epochs, AutomaticMinimumEpochs, AutomaticMaximumEpochs);
+        return (int)Math.Clamp(epochs, AutomaticMinimumEpochs, output == NetworkOutput.Linear ? AutomaticMaximumRegressionEpochs : AutomaticMaximumEpochs);
     }
 
     /// <summary>The epochs of a fit on <paramref name="rows"/> training rows: <see cref="Epochs"/>, or the automatic budget.</summary>
-    internal int EpochsFor(long rows) => Epochs ?? AutomaticEpochs(rows, BatchSize);
+    internal int EpochsFor(long rows, NetworkOutput output = NetworkOutput.Softmax) => Epochs ?? AutomaticEpochs(rows, BatchSize, output);
 
     /// <summary>
     /// The training loop's settings for a seed and a number of training rows (the automatic budget needs it; without it,
@@ -122,6 +150,7 @@ public abstract class TrainerOptionsBase
         Beta = 0,
         LayerWise = false,
         LabelSmoothing = LabelSmoothing,
+        HuberDelta = HuberDelta is double delta && double.IsPositiveInfinity(delta) ? null : HuberDelta ?? DefaultHuberDelta,
         CenterPreserving = false,
         Seed = seed,
     };

@@ -18,8 +18,12 @@ internal sealed class TrainingRun : IDisposable
 {
     private readonly List<IDisposable> _owned = new();
 
-    private TrainingRun(IChannel channel, int seed, Device device, TensorDataset train, TensorDataset? validation, LabelKeyValues labels, string featureColumnName)
+    private TrainingRun(IChannel channel, int seed, Device device, TensorDataset train, TensorDataset? validation, LabelKeyValues labels, string featureColumnName,
+        NetworkOutput output, double targetMean, double targetStd)
     {
+        Output = output;
+        TargetMean = targetMean;
+        TargetStd = targetStd;
         Channel = channel;
         Seed = seed;
         Device = device;
@@ -36,6 +40,12 @@ internal sealed class TrainingRun : IDisposable
     public TensorDataset? Validation { get; }
     public LabelKeyValues Labels { get; }
     public string FeatureColumnName { get; }
+    /// <summary>The task: what the networks' last layer predicts.</summary>
+    public NetworkOutput Output { get; }
+    /// <summary>Regression: mean and standard deviation of the training labels, which <see cref="Train"/> holds standardized.</summary>
+    public double TargetMean { get; }
+    /// <inheritdoc cref="TargetMean"/>
+    public double TargetStd { get; }
 
     public void Info(string message) => Channel.Info(MessageSensitivity.None, message);
 
@@ -44,7 +54,7 @@ internal sealed class TrainingRun : IDisposable
     /// continued or connected), the data must match its feature size, class count and label key values.
     /// </summary>
     public static TrainingRun Start(MLContext context, string name, TrainerOptionsBase options, string featureColumnName, IDataView trainData,
-        IDataView? validationData, ScorerTransformer? model = null)
+        IDataView? validationData, ScorerTransformer? model = null, NetworkOutput output = NetworkOutput.Softmax)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         var host = ((IHostEnvironment)context).Register("Subspaces." + name);
@@ -56,13 +66,15 @@ internal sealed class TrainingRun : IDisposable
             var device = TorchDeviceResolver.Resolve(options.Device, context.GpuDeviceId, context.FallbackToCpu, msg => channel.Warning(MessageSensitivity.None, msg));
             if (options.NumberOfThreads is int threads) set_num_threads(threads); // checked by the options
             string features = featureColumnName;
-            var read = DataViewTensorReader.Read(trainData, features, options.LabelColumnName, options.ExampleWeightColumnName);
+            var read = DataViewTensorReader.Read(trainData, features, options.LabelColumnName, options.ExampleWeightColumnName, output: output);
             owned.Add(read.Data);
             if (read.SkippedMissingLabels > 0)
                 channel.Warning(MessageSensitivity.None, $"Skipped {read.SkippedMissingLabels} training rows whose label '{options.LabelColumnName}' is missing (key 0).");
             var labelColumn = trainData.Schema[options.LabelColumnName];
-            var dataLabels = LabelKeyValues.FromColumn(labelColumn);
+            var dataLabels = output == NetworkOutput.Softmax ? LabelKeyValues.FromColumn(labelColumn) : null;
             LabelKeyValues labels;
+            if (model is not null && model.Output != output)
+                throw new ArgumentException($"The model was trained for {model.Output} outputs; this trainer fits {output}.", nameof(trainData));
             if (model is not null)
             {
                 if (read.Data.FeatureSize != model.FeatureSize)
@@ -75,6 +87,10 @@ internal sealed class TrainingRun : IDisposable
                 labels = model.Labels;
             }
             else labels = dataLabels is { } kv && kv.Count == read.Data.ClassCount ? kv : LabelKeyValues.Ordinal(read.Data.ClassCount);
+            if (output != NetworkOutput.Linear && options.HuberDelta is not null)
+                throw new ArgumentException("HuberDelta applies to regression; leave it null for classification.", nameof(options.HuberDelta));
+            if (output == NetworkOutput.Linear && options.LabelSmoothing > 0)
+                throw new ArgumentOutOfRangeException(nameof(options.LabelSmoothing), options.LabelSmoothing, "LabelSmoothing applies to classification; set it to 0 for regression.");
 
             TensorDataset? validation = null;
             if (validationData is null && options.ValidationFraction > 0)
@@ -88,7 +104,7 @@ internal sealed class TrainingRun : IDisposable
             }
             else if (validationData is not null)
             {
-                var v = DataViewTensorReader.Read(validationData, features, options.LabelColumnName, null, "validation");
+                var v = DataViewTensorReader.Read(validationData, features, options.LabelColumnName, null, "validation", output);
                 owned.Add(v.Data);
                 if (v.Data.FeatureSize != read.Data.FeatureSize)
                     throw new ArgumentException($"The validation features column '{features}' has {v.Data.FeatureSize} values per row; the training rows have {read.Data.FeatureSize}.", nameof(validationData));
@@ -99,7 +115,8 @@ internal sealed class TrainingRun : IDisposable
             }
             var train = read.Data.To(device);
             if (!ReferenceEquals(train, read.Data)) owned.Add(train);
-            var run = new TrainingRun(channel, seed, device, train, validation, labels, features);
+            var (targetMean, targetStd) = output == NetworkOutput.Linear ? StandardizeTargets(train, validation) : (0.0, 1.0);
+            var run = new TrainingRun(channel, seed, device, train, validation, labels, features, output, targetMean, targetStd);
             run._owned.AddRange(owned);
             return run;
         }
@@ -108,6 +125,24 @@ internal sealed class TrainingRun : IDisposable
             for (int i = owned.Count - 1; i >= 0; i--) owned[i].Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Regression: the training labels' mean and standard deviation (1 for a constant label), and both label tensors
+    /// standardized in place with them. The network learns the standardized label, and its spec un-standardizes its output,
+    /// so that labels in any units (prices, years) train alike.
+    /// </summary>
+    private static (double Mean, double Std) StandardizeTargets(TensorDataset train, TensorDataset? validation)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var y = train.Labels.to_type(ScalarType.Float64);
+        double mean = y.mean().item<double>();
+        double std = y.sub(mean).square().mean().sqrt().item<double>();
+        if (!(std > 1e-12) || !double.IsFinite(std)) std = 1;
+        train.Labels.sub_(mean).div_(std);
+        validation?.Labels.sub_(mean).div_(std);
+        return (mean, std);
     }
 
     /// <summary>
@@ -166,10 +201,14 @@ internal sealed class TrainingRun : IDisposable
     }
 
     /// <summary>The training settings of <paramref name="options"/> for this run's seed and training rows.</summary>
-    public TrainingSettings SettingsFor(TrainerOptionsBase options) => options.SettingsFor(Seed, Train.Count);
+    public TrainingSettings SettingsFor(TrainerOptionsBase options)
+    {
+        var settings = options.SettingsFor(Seed, Train.Count);
+        return settings with { Epochs = EpochsFor(options), HuberDelta = Output == NetworkOutput.Linear ? settings.HuberDelta : null };
+    }
 
-    /// <summary>Epochs of a fit on this run's training rows.</summary>
-    public int EpochsFor(TrainerOptionsBase options) => options.EpochsFor(Train.Count);
+    /// <summary>Epochs of a fit on this run's training rows (the automatic budget depends on the task).</summary>
+    public int EpochsFor(TrainerOptionsBase options) => options.EpochsFor(Train.Count, Output);
 
     /// <summary>
     /// A new single-network (one point) model of <paramref name="spec"/>, initialized with this run's seed, on its device,
@@ -197,7 +236,8 @@ internal sealed class TrainingRun : IDisposable
     /// dimensions), with its input standardized on the training rows when the options ask for it.
     /// </summary>
     public NetworkSpec NetworkFor(NeuralNetworkTrainerOptions options, DataViewSchema schema) =>
-        Standardized(options.SpecFor(schema, (int)Train.FeatureSize, Train.ClassCount), options);
+        Standardized(options.SpecFor(schema, (int)Train.FeatureSize, Train.ClassCount), options)
+            with { Output = Output, TargetMean = TargetMean, TargetStd = TargetStd };
 
     /// <summary>Batches in one pass over the training data.</summary>
     public int BatchesPerEpoch(int batchSize) => SubspaceTrainingLoop.BatchesPerEpoch(Train.Count, batchSize);

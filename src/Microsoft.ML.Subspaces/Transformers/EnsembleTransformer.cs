@@ -15,7 +15,7 @@ public sealed class EnsembleTransformer : ScorerTransformer
     private readonly bool[] _owned;
 
     private EnsembleTransformer(ScorerTransformer[] members, bool[] owned, string description, IReadOnlyList<EpochSummary> history)
-        : base(members[0].FeatureColumnName, members[0].FeatureSize, members[0].Labels)
+        : base(members[0].FeatureColumnName, members[0].FeatureSize, members[0].Labels, members[0].Output)
     {
         _members = members;
         _owned = owned;

@@ -20,6 +20,9 @@ internal static class ModelCompatibility
                 throw new ArgumentException(
                     $"{Cap(names[i])} reads features column '{m.FeatureColumnName}' of {m.FeatureSize} values; {names[0]} reads '{first.FeatureColumnName}' of {first.FeatureSize}. " +
                     "The models must read the same features.", parameterName);
+            if (m.Output != first.Output)
+                throw new ArgumentException(
+                    $"{Cap(names[i])} is a {m.Output} model; {names[0]} is a {first.Output} model. The models must be of the same task.", parameterName);
             if (m.ClassCount != first.ClassCount)
                 throw new ArgumentException(
                     $"{Cap(names[i])} predicts {m.ClassCount} classes; {names[0]} predicts {first.ClassCount}. The models must predict the same classes.", parameterName);

@@ -23,7 +23,7 @@ public sealed class PathTransformer : ScorerTransformer, IPathTransformer
     private readonly Lazy<SubspaceNetwork> _network;
 
     internal PathTransformer(SharedPath path, double position, string featureColumnName, LabelKeyValues labels)
-        : base(featureColumnName, path.Path.Spec.InputSize, labels)
+        : base(featureColumnName, path.Path.Spec.InputSize, labels, path.Path.Spec.Output)
     {
         if (!(position >= 0 && position <= 1)) throw new ArgumentOutOfRangeException(nameof(position), position, "A path point t must be in [0, 1].");
         _path = path;
@@ -78,11 +78,11 @@ public sealed class PathTransformer : ScorerTransformer, IPathTransformer
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = tensor(features.ToArray(), new long[] { rows, features.Length / rows }).to(_path.Device);
-        return nn.functional.softmax(network.forward(x), 1).cpu().data<float>().ToArray();
+        return NetworkPredictions.Of(network.Spec, network.forward(x)).cpu().data<float>().ToArray();
     }
 
     private protected override string WriteOnnxCore(OnnxGraph graph, string input) =>
-        graph.Softmax(new OnnxNetworkWriter(graph, graph.Unique("net") + "/").Write(_network.Value, input));
+        graph.Predictions(_network.Value.Spec, new OnnxNetworkWriter(graph, graph.Unique("net") + "/").Write(_network.Value, input));
 
     internal override ScorerTransformer ShareWeights()
     {

@@ -17,6 +17,12 @@ internal static class ScoreMath
         return (uint)best + 1;
     }
 
+    /// <summary>
+    /// The logit <c>log(p / (1 - p))</c> of a probability (binary classification's <c>Score</c>), computed in double
+    /// precision; infinite at 0 and 1.
+    /// </summary>
+    public static float Logit(float p) => (float)(Math.Log(p) - Math.Log(1.0 - p));
+
     /// <summary>Copies a row into a dense VBuffer, reusing its storage.</summary>
     public static void CopyRow(ReadOnlySpan<float> row, ref VBuffer<float> destination)
     {

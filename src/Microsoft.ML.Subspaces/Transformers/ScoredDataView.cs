@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Subspaces.Transformers;
 
 /// <summary>
-/// The lazy output of a scorer: input columns pass through, <c>Score</c> and <c>PredictedLabel</c> are computed
+/// The lazy output of a scorer: input columns pass through, the task's columns (<see cref="PredictionColumns"/>) are computed
 /// in batched forward passes as the cursor advances. A second cursor over the input reads features ahead,
 /// one batch at a time, in step with the cursor that serves the passed-through columns.
 /// </summary>
@@ -29,12 +29,10 @@ internal sealed class ScoredDataView : IDataView
     {
         int inputCount = _input.Schema.Count;
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
-        bool predicted = needed.Contains(inputCount);
-        bool score = needed.Contains(inputCount + 1);
         var inputColumns = needed.Where(i => i < inputCount).Select(i => _input.Schema[i]).ToList();
         var main = _input.GetRowCursor(inputColumns);
-        var ahead = predicted || score ? _input.GetRowCursor(new[] { _features }) : null;
-        return new Cursor(this, main, ahead, predicted, score);
+        var ahead = needed.Any(i => i >= inputCount) ? _input.GetRowCursor(new[] { _features }) : null;
+        return new Cursor(this, main, ahead, needed);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
@@ -47,20 +45,19 @@ internal sealed class ScoredDataView : IDataView
         private readonly DataViewRowCursor _main;
         private readonly DataViewRowCursor? _ahead;
         private readonly ValueGetter<VBuffer<float>>? _getFeatures;
-        private readonly bool _predictedActive, _scoreActive;
+        private readonly HashSet<int> _needed;
         private readonly int _inputCount, _featureSize, _classes;
         private readonly float[] _featureBatch;
         private float[] _probabilities = Array.Empty<float>();
         private int _filled, _index = -1;
         private VBuffer<float> _buffer;
 
-        public Cursor(ScoredDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead, bool predicted, bool score)
+        public Cursor(ScoredDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead, HashSet<int> needed)
         {
             _parent = parent;
             _main = main;
             _ahead = ahead;
-            _predictedActive = predicted;
-            _scoreActive = score;
+            _needed = needed;
             _inputCount = parent._input.Schema.Count;
             _featureSize = parent._scorer.FeatureSize;
             _classes = parent._scorer.ClassCount;
@@ -74,8 +71,7 @@ internal sealed class ScoredDataView : IDataView
         public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
 
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index < _inputCount ? _main.IsColumnActive(_parent._input.Schema[column.Index])
-            : column.Index == _inputCount ? _predictedActive : _scoreActive;
+            column.Index < _inputCount ? _main.IsColumnActive(_parent._input.Schema[column.Index]) : _needed.Contains(column.Index);
 
         public override bool MoveNext()
         {
@@ -119,15 +115,8 @@ internal sealed class ScoredDataView : IDataView
         {
             if (column.Index < _inputCount) return _main.GetGetter<TValue>(_parent._input.Schema[column.Index]);
             if (!IsColumnActive(column)) throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
-            if (column.Index == _inputCount)
-            {
-                if (typeof(TValue) != typeof(uint)) throw new InvalidOperationException($"Column '{column.Name}' is a key of UInt32, not {typeof(TValue).Name}.");
-                ValueGetter<uint> getter = (ref uint value) => value = ScoreMath.ArgMaxKey(_probabilities.AsSpan(_index * _classes, _classes));
-                return (ValueGetter<TValue>)(Delegate)getter;
-            }
-            if (typeof(TValue) != typeof(VBuffer<float>)) throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single, not {typeof(TValue).Name}.");
-            ValueGetter<VBuffer<float>> scores = (ref VBuffer<float> value) => ScoreMath.CopyRow(_probabilities.AsSpan(_index * _classes, _classes), ref value);
-            return (ValueGetter<TValue>)(Delegate)scores;
+            return PredictionColumns.Getter<TValue>(_parent._scorer.Output, column.Index - _inputCount, column.Name,
+                () => _probabilities.AsSpan(_index * _classes, _classes));
         }
 
         protected override void Dispose(bool disposing)

@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using System.Reflection;
 using Microsoft.ML.Subspaces.Data;
 using Microsoft.ML.Subspaces.Export;
+using Microsoft.ML.Subspaces.Networks;
 
 namespace Microsoft.ML.Subspaces.Transformers;
 
@@ -16,8 +17,9 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     private int _disposed;
     private readonly Holds _holds;
 
-    private protected ScorerTransformer(string featureColumnName, int featureSize, LabelKeyValues labels)
+    private protected ScorerTransformer(string featureColumnName, int featureSize, LabelKeyValues labels, NetworkOutput output)
     {
+        Output = output;
         // This transformer's own hold, dropped by Dispose, plus one per prediction in flight: native resources are
         // released by whichever ends last, so disposing while other threads predict never frees memory in use.
         _holds = new Holds(ReleaseResources);
@@ -32,10 +34,13 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     /// <summary>Length of the features vector.</summary>
     public int FeatureSize { get; }
 
-    /// <summary>Number of classes (length of <c>Score</c>).</summary>
+    /// <summary>Number of classes (length of <c>Score</c>); 1 for binary classification and regression.</summary>
     public int ClassCount => Labels.Count;
 
-    /// <summary>The label's key values, class 0 first.</summary>
+    /// <summary>The task: multiclass (softmax), binary classification (sigmoid) or regression (linear).</summary>
+    public NetworkOutput Output { get; }
+
+    /// <summary>The label's key values, class 0 first (multiclass; a single ordinal value for the other tasks).</summary>
     public LabelKeyValues Labels { get; }
 
     /// <summary>Always true: scoring is row to row.</summary>
@@ -85,13 +90,13 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
         // A vector of unknown size (a float[] property without [VectorType] in a PredictionEngine's input class) is
         // accepted here: every row's length is checked when it is scored, with an error naming both lengths.
         if (inputSchema.GetColumnOrNull(FeatureColumnName) is { Type: VectorDataViewType { IsKnownSize: false } vector } && vector.ItemType == NumberDataViewType.Single)
-            return PredictionSchema.Build(inputSchema, Labels);
+            return PredictionSchema.Build(inputSchema, Labels, Output);
         int size = FeatureColumns.CheckFeatures(inputSchema, FeatureColumnName, out var features);
         CheckFeatureColumn(features);
         if (size != FeatureSize)
             throw new ArgumentOutOfRangeException(nameof(inputSchema), size,
                 $"Features column '{FeatureColumnName}' has {size} values; the model was trained on {FeatureSize}.");
-        return PredictionSchema.Build(inputSchema, Labels);
+        return PredictionSchema.Build(inputSchema, Labels, Output);
     }
 
     /// <summary>Further checks of the features column (image dimensions, ...); throws naming the column.</summary>

@@ -3,8 +3,8 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Subspaces.Transformers;
 
 /// <summary>
-/// Row-at-a-time scoring for <c>PredictionEngine</c>: computes <c>Score</c> and <c>PredictedLabel</c> for the
-/// current input row on first access, once per row.
+/// Row-at-a-time scoring for <c>PredictionEngine</c>: computes the task's columns (<see cref="PredictionColumns"/>) for
+/// the current input row on first access, once per row.
 /// </summary>
 internal sealed class ScoringRowMapper : IRowToRowMapper
 {
@@ -68,7 +68,7 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
             _active = active;
             int count = mapper.InputSchema.Count;
             _features = new float[mapper._scorer.FeatureSize];
-            if (active.Contains(count) || active.Contains(count + 1)) _getFeatures = input.GetGetter<VBuffer<float>>(mapper._features);
+            if (active.Any(i => i >= count)) _getFeatures = input.GetGetter<VBuffer<float>>(mapper._features);
         }
 
         public override DataViewSchema Schema => _mapper.OutputSchema;
@@ -101,15 +101,7 @@ internal sealed class ScoringRowMapper : IRowToRowMapper
             int count = _mapper.InputSchema.Count;
             if (column.Index < count) return _input.GetGetter<TValue>(_mapper.InputSchema[column.Index]);
             if (!_active.Contains(column.Index)) throw new InvalidOperationException($"Column '{column.Name}' is not active.");
-            if (column.Index == count)
-            {
-                if (typeof(TValue) != typeof(uint)) throw new InvalidOperationException($"Column '{column.Name}' is a key of UInt32, not {typeof(TValue).Name}.");
-                ValueGetter<uint> g = (ref uint v) => v = ScoreMath.ArgMaxKey(Probabilities());
-                return (ValueGetter<TValue>)(Delegate)g;
-            }
-            if (typeof(TValue) != typeof(VBuffer<float>)) throw new InvalidOperationException($"Column '{column.Name}' is a vector of Single, not {typeof(TValue).Name}.");
-            ValueGetter<VBuffer<float>> s = (ref VBuffer<float> v) => ScoreMath.CopyRow(Probabilities(), ref v);
-            return (ValueGetter<TValue>)(Delegate)s;
+            return PredictionColumns.Getter<TValue>(_mapper._scorer.Output, column.Index - count, column.Name, Probabilities);
         }
     }
 }

@@ -98,7 +98,7 @@ internal sealed class SharedNetwork
         return point;
     }
 
-    /// <summary>Mean softmax probabilities over the networks at several coefficient vectors.</summary>
+    /// <summary>Mean predictions (class probabilities, binary probabilities or regression values) over the networks at several coefficient vectors.</summary>
     public float[] PredictProbabilities(ReadOnlySpan<float> features, int rows, IReadOnlyList<double[]> coefficients)
     {
         using var scope = NewDisposeScope();
@@ -114,7 +114,7 @@ internal sealed class SharedNetwork
         Tensor? sum = null;
         foreach (var c in coefficients)
         {
-            var p = UseAt(c, network => nn.functional.softmax(network.forward(x), 1));
+            var p = UseAt(c, network => NetworkPredictions.Of(network.Spec, network.forward(x)));
             sum = sum is null ? p : sum.add_(p);
         }
         if (coefficients.Count > 1) sum!.div_(coefficients.Count);

@@ -19,7 +19,7 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
 
     internal SubspaceTransformer(SharedNetwork weights, SubspaceShape shape, string featureColumnName, LabelKeyValues labels,
         IReadOnlyList<double[]> positions, string predictionDescription, IReadOnlyList<EpochSummary> history)
-        : base(featureColumnName, weights.Network.Spec.InputSize, labels)
+        : base(featureColumnName, weights.Network.Spec.InputSize, labels, weights.Network.Spec.Output)
     {
         _weights = weights;
         Shape = shape;
@@ -131,7 +131,7 @@ public sealed class SubspaceTransformer : ScorerTransformer, IPathTransformer
     private protected override string WriteOnnxCore(OnnxGraph graph, string input)
     {
         var probabilities = _coefficients
-            .Select(c => _weights.UseAt(c, network => graph.Softmax(new OnnxNetworkWriter(graph, graph.Unique("net") + "/").Write(network, input))))
+            .Select(c => _weights.UseAt(c, network => graph.Predictions(network.Spec, new OnnxNetworkWriter(graph, graph.Unique("net") + "/").Write(network, input))))
             .ToArray();
         return graph.Mean(graph.Unique("mean"), probabilities);
     }

@@ -37,3 +37,15 @@ public sealed class BudgetCommand : Command<BudgetSettings>
 {
     public override int Execute(CommandContext context, BudgetSettings settings, CancellationToken cancellationToken) => BudgetSample.Run(settings);
 }
+
+/// <summary>UCI Adult as binary classification: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.</summary>
+public sealed class AdultCommand : Command<TaskSettings>
+{
+    public override int Execute(CommandContext context, TaskSettings settings, CancellationToken cancellationToken) => TabularTaskSamples.Adult(settings);
+}
+
+/// <summary>UCI white wine quality as regression: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.</summary>
+public sealed class WineQualityCommand : Command<TaskSettings>
+{
+    public override int Execute(CommandContext context, TaskSettings settings, CancellationToken cancellationToken) => TabularTaskSamples.WineQuality(settings);
+}

@@ -1,0 +1,55 @@
+using Microsoft.ML.Subspaces.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Subspaces.Optimization;
+
+/// <summary>The training loss of a network's task (<see cref="NetworkSpec.Output"/>), on a batch of outputs and labels.</summary>
+internal static class TaskLoss
+{
+    /// <summary>
+    /// The loss of a batch, averaged over rows (weighted by <paramref name="weights"/> when given): cross-entropy for
+    /// classes (labels int64), binary cross-entropy on the logit (labels 0/1 float32), squared error or Huber on the
+    /// standardized label (float32). Label smoothing moves binary targets toward 1/2 as it moves classes toward uniform.
+    /// </summary>
+    public static Tensor Of(NetworkOutput output, Tensor outputs, Tensor labels, Tensor? weights, double labelSmoothing, double? huberDelta)
+    {
+        if (output == NetworkOutput.Softmax && weights is null)
+            return nn.functional.cross_entropy(outputs, labels, label_smoothing: labelSmoothing);
+        var perRow = PerRow(output, outputs, labels, labelSmoothing, huberDelta);
+        if (weights is null) return perRow.mean();
+        return (perRow * weights).sum() / weights.sum().clamp_min(1e-12);
+    }
+
+    private static Tensor PerRow(NetworkOutput output, Tensor outputs, Tensor labels, double labelSmoothing, double? huberDelta)
+    {
+        switch (output)
+        {
+            case NetworkOutput.Softmax:
+                return nn.functional.cross_entropy(outputs, labels, reduction: nn.Reduction.None, label_smoothing: labelSmoothing);
+            case NetworkOutput.Sigmoid:
+                var target = labelSmoothing > 0 ? labels * (1 - labelSmoothing) + labelSmoothing / 2 : labels;
+                return nn.functional.binary_cross_entropy_with_logits(outputs.squeeze(1), target, reduction: nn.Reduction.None);
+            case NetworkOutput.Linear:
+                var prediction = outputs.squeeze(1);
+                return huberDelta is double delta
+                    ? nn.functional.huber_loss(prediction, labels, reduction: nn.Reduction.None, delta: delta)
+                    : nn.functional.mse_loss(prediction, labels, reduction: nn.Reduction.None);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown network output.");
+        }
+    }
+
+    /// <summary>
+    /// How well raw outputs fit labels, higher better (the validation score early stopping follows): accuracy for classes
+    /// and for a binary logit (positive when above 0), minus the mean squared error of the standardized label for regression.
+    /// Returns the sum over rows, to be divided by the row count.
+    /// </summary>
+    public static double ScoreSum(NetworkOutput output, Tensor outputs, Tensor labels) => output switch
+    {
+        NetworkOutput.Softmax => outputs.argmax(1).eq(labels).sum().item<long>(),
+        NetworkOutput.Sigmoid => outputs.squeeze(1).gt(0).eq(labels.gt(0.5)).sum().item<long>(),
+        NetworkOutput.Linear => -(outputs.squeeze(1) - labels).square().sum().to_type(ScalarType.Float64).item<double>(),
+        _ => throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown network output."),
+    };
+}
