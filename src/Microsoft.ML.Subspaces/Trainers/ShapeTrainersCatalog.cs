@@ -27,7 +27,7 @@ public class ShapeTrainersCatalog
     /// <param name="labelColumnName">Label column: key-typed (multiclass), Boolean (binary classification) or Single (regression).</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs"/>).</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs(long, int, Microsoft.ML.Subspaces.Networks.NetworkOutput)"/>).</param>
     /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
@@ -54,7 +54,7 @@ public class ShapeTrainersCatalog
     /// <param name="labelColumnName">Label column: key-typed (multiclass), Boolean (binary classification) or Single (regression).</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs"/>).</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs(long, int, Microsoft.ML.Subspaces.Networks.NetworkOutput)"/>).</param>
     /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>
@@ -71,7 +71,7 @@ public class ShapeTrainersCatalog
     /// <param name="labelColumnName">Label column: key-typed (multiclass), Boolean (binary classification) or Single (regression).</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
     /// <param name="exampleWeightColumnName">Optional Single weight column.</param>
-    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs"/>).</param>
+    /// <param name="epochs">Passes over the data; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs(long, int, Microsoft.ML.Subspaces.Networks.NetworkOutput)"/>).</param>
     /// <param name="learningRate">Peak SGD learning rate; default: the options' default.</param>
     /// <param name="batchSize">Rows per batch.</param>
     /// <param name="hiddenLayers">Hidden layer widths; default { 512, 512 }.</param>

@@ -76,7 +76,7 @@ public sealed partial class SubspaceTrainersCatalog
     /// </summary>
     /// <param name="labelColumnName">Key-typed label column.</param>
     /// <param name="featureColumnName">Known-size float vector features column.</param>
-    /// <param name="epochs">Passes over the data in total; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs"/>).</param>
+    /// <param name="epochs">Passes over the data in total; default: automatic (see <see cref="TrainerOptionsBase.AutomaticEpochs(long, int, Microsoft.ML.Subspaces.Networks.NetworkOutput)"/>).</param>
     /// <param name="swaStartEpoch">First epoch averaged (1-based); default: three quarters of the epochs.</param>
     /// <param name="learningRate">Initial learning rate; default: the options' default.</param>
     /// <param name="swaLearningRate">Constant learning rate of the averaging phase.</param>

@@ -24,7 +24,7 @@ public abstract class TrainerOptionsBase
     public string? ExampleWeightColumnName { get; set; }
 
     /// <summary>
-    /// Passes over the training data. Default null: automatic, <see cref="AutomaticEpochs"/> of the training rows (a budget
+    /// Passes over the training data. Default null: automatic, <see cref="AutomaticEpochs(long, int, NetworkOutput)"/> of the training rows (a budget
     /// in optimizer steps, so that small data sets are not under-trained and large ones do not take longer than needed).
     /// </summary>
     public int? Epochs { get; set; }
