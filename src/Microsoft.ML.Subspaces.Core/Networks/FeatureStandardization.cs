@@ -14,31 +14,80 @@ internal static class FeatureStandardization
     /// lands more than <see cref="MaximumSpread"/> divisors from the mean, however skewed the column (counts, money) or
     /// however rarely it is non-zero (border pixels); a constant column is only centered. Scaling a column by any positive
     /// factor changes nothing the network sees. Columns holding only 0 and 1 (indicators, one-hot encodings) pass through:
-    /// standardized, a rare category would become the largest input of all.
+    /// standardized, a rare category would become the largest input of all. Reads the rows in chunks (two passes: mean,
+    /// then squared deviations), so that no float64 copy of the whole data is made.
     /// </summary>
-    public static (double[] Mean, double[] Std) Fit(Tensor features)
+    public static (double[] Mean, double[] Std) Fit(Tensor features) => FitColumns(features, channels: 0);
+
+    /// <summary>
+    /// As <see cref="Fit(Tensor)"/>, but per channel of planar images: <paramref name="features"/> <c>[N, C*H*W]</c>, each
+    /// channel's statistics over every row and pixel.
+    /// </summary>
+    public static (double[] Mean, double[] Std) FitChannels(Tensor features, int channels) =>
+        channels >= 1 ? FitColumns(features, channels) : throw new ArgumentOutOfRangeException(nameof(channels), channels, "At least one channel.");
+
+    private const long ChunkValues = 1 << 22; // values per chunk: 32 MB of float64
+
+    private static (double[] Mean, double[] Std) FitColumns(Tensor features, int channels)
     {
-        using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = features.to_type(ScalarType.Float64);
-        var mean = x.mean(new long[] { 0 });
-        var std = (x - mean).square().mean(new long[] { 0 }).sqrt();
-        var range = x.amax(new long[] { 0 }) - x.amin(new long[] { 0 });
-        var indicator = (x * (x - 1)).abs().amax(new long[] { 0 }).eq(0).cpu().data<bool>().ToArray();
-        var m = mean.cpu().data<double>().ToArray();
-        var s = std.cpu().data<double>().ToArray();
-        var r = range.cpu().data<double>().ToArray();
-        for (int j = 0; j < s.Length; j++)
+        long n = features.shape[0], d = features.shape[1];
+        long columns = channels > 0 ? channels : d;
+        long rowsPerChunk = Math.Max(1, ChunkValues / Math.Max(1, d));
+        // A chunk of rows as float64 [values, columns]: the rows themselves, or every pixel of the rows per channel.
+        Tensor Chunk(long start)
+        {
+            var x = features.narrow(0, start, Math.Min(rowsPerChunk, n - start)).to_type(ScalarType.Float64);
+            return channels > 0 ? x.view(x.shape[0], channels, -1).transpose(1, 2).reshape(-1, channels) : x;
+        }
+
+        double count = 0;
+        double[] sum = new double[columns], min = new double[columns], max = new double[columns];
+        bool[] indicator = new bool[columns];
+        Array.Fill(min, double.PositiveInfinity);
+        Array.Fill(max, double.NegativeInfinity);
+        Array.Fill(indicator, true);
+        for (long start = 0; start < n; start += rowsPerChunk)
+        {
+            using var scope = NewDisposeScope();
+            var x = Chunk(start);
+            count += x.shape[0];
+            Add(sum, x.sum(new long[] { 0 }), (a, b) => a + b);
+            Add(min, x.amin(new long[] { 0 }), Math.Min);
+            Add(max, x.amax(new long[] { 0 }), Math.Max);
+            var notBinary = (x * (x - 1)).abs().amax(new long[] { 0 }).ne(0).cpu().data<bool>().ToArray();
+            for (int j = 0; j < columns; j++) indicator[j] &= !notBinary[j];
+        }
+        var mean = sum.Select(v => v / count).ToArray();
+        var squares = new double[columns];
+        using (var meanTensor = tensor(mean, dtype: ScalarType.Float64))
+        {
+            for (long start = 0; start < n; start += rowsPerChunk)
+            {
+                using var scope = NewDisposeScope();
+                Add(squares, (Chunk(start) - meanTensor.to(features.device)).square().sum(new long[] { 0 }), (a, b) => a + b);
+            }
+        }
+        var m = new double[columns];
+        var s = new double[columns];
+        for (int j = 0; j < columns; j++)
         {
             if (indicator[j])
             {
                 (m[j], s[j]) = (0, 1);
                 continue;
             }
-            s[j] = Math.Max(s[j], r[j] / MaximumSpread);
+            m[j] = mean[j];
+            s[j] = Math.Max(Math.Sqrt(squares[j] / count), (max[j] - min[j]) / MaximumSpread);
             if (!(s[j] > 0) || !double.IsFinite(s[j])) s[j] = 1;
         }
         return (m, s);
+    }
+
+    private static void Add(double[] into, Tensor values, Func<double, double, double> combine)
+    {
+        var v = values.cpu().data<double>().ToArray();
+        for (int j = 0; j < into.Length; j++) into[j] = combine(into[j], v[j]);
     }
 
     /// <summary>The farthest, in divisors, a standardized training value can be from its column's mean.</summary>

@@ -30,103 +30,196 @@ internal static class DataViewTensorReader
 
         var active = new List<DataViewSchema.Column> { features, label };
         if (weight is not null) active.Add(weight.Value);
-        long capacityHint = data.GetRowCount() ?? 1024;
-        var x = new GrowableArray<float>(checked((int)Math.Min(capacityHint * size, int.MaxValue / 2)));
-        var y = new GrowableArray<long>(output == NetworkOutput.Softmax ? (int)Math.Min(capacityHint, int.MaxValue / 2) : 0);
-        var values = new GrowableArray<float>(output == NetworkOutput.Softmax ? 0 : (int)Math.Min(capacityHint, int.MaxValue / 2));
-        var w = weight is null ? null : new GrowableArray<float>((int)Math.Min(capacityHint, int.MaxValue / 2));
+        // One copy of the data, in memory libtorch allocates (64-bit sizes, no ceiling below the machine's memory), filled
+        // a chunk of rows at a time; the row count is the view's or, when it does not know it, counted by a first pass.
+        long capacity = data.GetRowCount() ?? CountRows(data, featureColumn, role);
+        if (capacity == 0) throw new InvalidOperationException($"The {role} data has no rows.");
+        var buffers = new ChunkedTensors(capacity, size, output == NetworkOutput.Softmax, weight is not null);
         long skipped = 0, zeroWeights = 0, row = -1;
         double weightSum = 0;
-
-        using (var cursor = data.GetRowCursor(active))
+        try
         {
-            var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-            var getLabel = output == NetworkOutput.Softmax ? KeyGetter(cursor, label) : null;
-            var getValue = output == NetworkOutput.Softmax ? null : ValueGetter(cursor, label, output);
-            var getWeight = weight is null ? null : cursor.GetGetter<float>(weight.Value);
-            VBuffer<float> buffer = default;
-            float weightValue = 1;
-            while (MoveNext(cursor))
+            using (var cursor = data.GetRowCursor(active))
             {
-                row++;
-                ulong key = 0;
-                float value = 0;
-                if (getLabel is not null)
+                var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
+                var getLabel = output == NetworkOutput.Softmax ? KeyGetter(cursor, label) : null;
+                var getValue = output == NetworkOutput.Softmax ? null : ValueGetter(cursor, label, output);
+                var getWeight = weight is null ? null : cursor.GetGetter<float>(weight.Value);
+                VBuffer<float> buffer = default;
+                float weightValue = 1;
+                while (MoveNext(cursor))
                 {
-                    key = getLabel();
-                    if (key == 0) { skipped++; continue; }
-                    if (key > (ulong)classes)
-                        throw new InvalidOperationException($"Label column '{labelColumn}' has key {key} at row {row}, outside its key range 1..{classes}.");
+                    row++;
+                    ulong key = 0;
+                    float value = 0;
+                    if (getLabel is not null)
+                    {
+                        key = getLabel();
+                        if (key == 0) { skipped++; continue; }
+                        if (key > (ulong)classes)
+                            throw new InvalidOperationException($"Label column '{labelColumn}' has key {key} at row {row}, outside its key range 1..{classes}.");
+                    }
+                    else
+                    {
+                        value = getValue!();
+                        if (!float.IsFinite(value))
+                            throw new InvalidOperationException(
+                                $"Label column '{labelColumn}' has a non-finite value ({value}) at row {row} of the {role} data: regression labels must be finite. " +
+                                "Filter those rows out (for example with mlContext.Data.FilterRowsByMissingValues) before training.");
+                    }
+                    if (getWeight is not null)
+                    {
+                        getWeight(ref weightValue);
+                        if (!float.IsFinite(weightValue) || weightValue < 0)
+                            throw new InvalidOperationException($"Example weight column '{weightColumn}' has an invalid value {weightValue} at row {row}; weights must be finite and non-negative.");
+                        if (weightValue == 0) zeroWeights++;
+                        weightSum += weightValue;
+                    }
+                    try { getFeatures(ref buffer); }
+                    catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
+                    if (buffers.Rows == capacity)
+                        throw new InvalidOperationException($"The {role} data returned more rows than the {capacity} it reported: the data view is not repeatable.");
+                    var span = buffers.NextFeatures();
+                    buffer.CopyTo(span);
+                    for (int j = 0; j < span.Length; j++)
+                        if (!float.IsFinite(span[j]))
+                            throw new InvalidOperationException(
+                                $"Features column '{featureColumn}' has a non-finite value ({span[j]}) at row {row}, slot {j} of the {role} data. " +
+                                "Replace missing values (for example with ReplaceMissingValues) before training.");
+                    buffers.Complete(getLabel is not null ? (long)key - 1 : 0, value, weightValue);
                 }
-                else
-                {
-                    value = getValue!();
-                    if (!float.IsFinite(value))
-                        throw new InvalidOperationException(
-                            $"Label column '{labelColumn}' has a non-finite value ({value}) at row {row} of the {role} data: regression labels must be finite. " +
-                            "Filter those rows out (for example with mlContext.Data.FilterRowsByMissingValues) before training.");
-                }
-                if (getWeight is not null)
-                {
-                    getWeight(ref weightValue);
-                    if (!float.IsFinite(weightValue) || weightValue < 0)
-                        throw new InvalidOperationException($"Example weight column '{weightColumn}' has an invalid value {weightValue} at row {row}; weights must be finite and non-negative.");
-                    if (weightValue == 0) zeroWeights++;
-                    weightSum += weightValue;
-                }
-                try { getFeatures(ref buffer); }
-                catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
-                var span = x.Append(size);
-                buffer.CopyTo(span);
-                for (int j = 0; j < span.Length; j++)
-                    if (!float.IsFinite(span[j]))
-                        throw new InvalidOperationException(
-                            $"Features column '{featureColumn}' has a non-finite value ({span[j]}) at row {row}, slot {j} of the {role} data. " +
-                            "Replace missing values (for example with ReplaceMissingValues) before training.");
-                if (getLabel is not null) y.Append(1)[0] = (long)key - 1;
-                else values.Append(1)[0] = value;
-                if (w is not null) w.Append(1)[0] = weightValue;
             }
+            bool MoveNext(DataViewRowCursor cursor)
+            {
+                try { return cursor.MoveNext(); }
+                catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
+            }
+
+            long n = buffers.Rows;
+            if (n == 0)
+                throw new InvalidOperationException(skipped > 0
+                    ? $"The {role} data has no usable rows: all {skipped} rows have a missing label (key 0) in column '{labelColumn}'."
+                    : $"The {role} data has no rows.");
+            if (weight is not null && zeroWeights == n)
+                throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {role} data is zero.");
+
+            // The loss is the weight-averaged cross-entropy, summed in single precision: weights whose sum (times a loss of up
+            // to a few hundred) passes float.MaxValue overflow it, which would otherwise be reported as divergence.
+            if (weight is not null && weightSum > float.MaxValue / 1e3)
+                throw new InvalidOperationException(
+                    $"Example weights in column '{weightColumn}' of the {role} data sum to {weightSum:G3}: the weighted loss would overflow single precision. " +
+                    "Scale the weights down; only their ratios matter.");
+            var (x, y, w) = buffers.Finish();
+            return new Result(new TensorDataset(x, y, classes, w), skipped, zeroWeights);
         }
-        bool MoveNext(DataViewRowCursor cursor)
+        catch
         {
-            try { return cursor.MoveNext(); }
-            catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
+            buffers.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Rows of a view that does not know its count, by a pass that reads no column.</summary>
+    private static long CountRows(IDataView data, string featureColumn, string role)
+    {
+        long count = 0;
+        try
+        {
+            using var cursor = data.GetRowCursor(Array.Empty<DataViewSchema.Column>());
+            while (cursor.MoveNext()) count++;
+        }
+        catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
+        return count;
+    }
+
+    /// <summary>
+    /// The features <c>[capacity, D]</c>, labels and weights as tensors libtorch allocates once, filled from small managed
+    /// buffers a chunk of rows at a time (about 4 MB of features): the data is held once, whatever its size.
+    /// </summary>
+    private sealed class ChunkedTensors : IDisposable
+    {
+        private readonly int _size, _chunkRows;
+        private readonly float[] _features;
+        private readonly long[]? _classes;
+        private readonly float[]? _values;
+        private readonly float[]? _weights;
+        private Tensor? _x, _y, _w;
+        private int _buffered;
+
+        public ChunkedTensors(long capacity, int size, bool classes, bool weights)
+        {
+            _size = size;
+            _chunkRows = (int)Math.Clamp((1L << 20) / Math.Max(1, size), 1, capacity);
+            _features = new float[(long)_chunkRows * size];
+            if (classes) _classes = new long[_chunkRows];
+            else _values = new float[_chunkRows];
+            if (weights) _weights = new float[_chunkRows];
+            _x = empty(new long[] { capacity, size }, ScalarType.Float32);
+            _y = empty(new long[] { capacity }, classes ? ScalarType.Int64 : ScalarType.Float32);
+            _w = weights ? empty(new long[] { capacity }, ScalarType.Float32) : null;
         }
 
-        int n = output == NetworkOutput.Softmax ? y.Count : values.Count;
-        if (n == 0)
-            throw new InvalidOperationException(skipped > 0
-                ? $"The {role} data has no usable rows: all {skipped} rows have a missing label (key 0) in column '{labelColumn}'."
-                : $"The {role} data has no rows.");
-        if (w is not null && zeroWeights == n)
-            throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {role} data is zero.");
+        /// <summary>Rows completed so far.</summary>
+        public long Rows { get; private set; }
 
-        // The loss is the weight-averaged cross-entropy, summed in single precision: weights whose sum (times a loss of up
-        // to a few hundred) passes float.MaxValue overflow it, which would otherwise be reported as divergence.
-        if (w is not null && weightSum > float.MaxValue / 1e3)
-            throw new InvalidOperationException(
-                $"Example weights in column '{weightColumn}' of the {role} data sum to {weightSum:G3}: the weighted loss would overflow single precision. " +
-                "Scale the weights down; only their ratios matter.");
+        /// <summary>Where the next row's features go.</summary>
+        public Span<float> NextFeatures() => _features.AsSpan(_buffered * _size, _size);
 
-        // Copy into memory libtorch allocates: tensor(float[]) wraps the managed array, and MKL picks GEMM code
-        // paths by alignment, so computing on the wrapper directly is not bit-reproducible from run to run.
-        var tensorX = Owned(x.AsSpan().ToArray(), new long[] { n, size });
-        var tensorY = output == NetworkOutput.Softmax ? Owned(y.AsSpan().ToArray(), new long[] { n }) : Owned(values.AsSpan().ToArray(), new long[] { n });
-        var tensorW = w is null ? null : Owned(w.AsSpan().ToArray(), new long[] { n });
-        return new Result(new TensorDataset(tensorX, tensorY, classes, tensorW), skipped, zeroWeights);
-    }
+        /// <summary>Completes the row whose features were written: its class (or value) and weight.</summary>
+        public void Complete(long label, float value, float weight)
+        {
+            if (_classes is not null) _classes[_buffered] = label;
+            else _values![_buffered] = value;
+            if (_weights is not null) _weights[_buffered] = weight;
+            Rows++;
+            if (++_buffered == _chunkRows) Flush();
+        }
 
-    private static Tensor Owned(float[] values, long[] shape)
-    {
-        using var wrapped = tensor(values, shape);
-        return wrapped.clone();
-    }
+        private void Flush()
+        {
+            if (_buffered == 0) return;
+            long start = Rows - _buffered;
+            using (var chunk = tensor(_features, new long[] { _chunkRows, _size }))
+            using (var target = _x!.narrow(0, start, _buffered))
+            using (var source = chunk.narrow(0, 0, _buffered))
+                target.copy_(source);
+            using (var chunk = _classes is not null ? tensor(_classes, new long[] { _chunkRows }) : tensor(_values!, new long[] { _chunkRows }))
+            using (var target = _y!.narrow(0, start, _buffered))
+            using (var source = chunk.narrow(0, 0, _buffered))
+                target.copy_(source);
+            if (_weights is not null)
+            {
+                using var chunk = tensor(_weights, new long[] { _chunkRows });
+                using var target = _w!.narrow(0, start, _buffered);
+                using var source = chunk.narrow(0, 0, _buffered);
+                target.copy_(source);
+            }
+            _buffered = 0;
+        }
 
-    private static Tensor Owned(long[] values, long[] shape)
-    {
-        using var wrapped = tensor(values, shape);
-        return wrapped.clone();
+        /// <summary>The filled tensors, trimmed to the rows read (a view: skipped rows leave their space unused).</summary>
+        public (Tensor X, Tensor Y, Tensor? W) Finish()
+        {
+            Flush();
+            long n = Rows;
+            Tensor Trim(Tensor t)
+            {
+                if (t.shape[0] == n) return t;
+                var view = t.narrow(0, 0, n);
+                t.Dispose(); // the view keeps the storage
+                return view;
+            }
+            var result = (Trim(_x!), Trim(_y!), _w is null ? null : Trim(_w));
+            _x = _y = _w = null;
+            return result;
+        }
+
+        public void Dispose()
+        {
+            _x?.Dispose();
+            _y?.Dispose();
+            _w?.Dispose();
+        }
     }
 
     /// <summary>A getter returning a binary label as 0 or 1, or a regression label as it is.</summary>
@@ -152,22 +245,5 @@ internal static class DataViewTensorReader
         if (raw == typeof(ushort)) { var g = row.GetGetter<ushort>(column); ushort v = 0; return () => { g(ref v); return v; }; }
         if (raw == typeof(byte)) { var g = row.GetGetter<byte>(column); byte v = 0; return () => { g(ref v); return v; }; }
         throw new NotSupportedException($"Key type with raw type {raw} in column '{column.Name}'.");
-    }
-
-    /// <summary>A list of unmanaged values appended in blocks, without per-row allocation.</summary>
-    private sealed class GrowableArray<T>(int capacity) where T : unmanaged
-    {
-        private T[] _items = new T[Math.Max(16, capacity)];
-        public int Count { get; private set; }
-
-        public Span<T> Append(int count)
-        {
-            if (Count + count > _items.Length) Array.Resize(ref _items, Math.Max(_items.Length * 2, Count + count));
-            var span = _items.AsSpan(Count, count);
-            Count += count;
-            return span;
-        }
-
-        public ReadOnlySpan<T> AsSpan() => _items.AsSpan(0, Count);
     }
 }

@@ -159,9 +159,7 @@ internal sealed class TrainingRun : IDisposable
             return spec with { FeatureMean = mean, FeatureStd = std };
         }
         if (spec.ChannelMean.Length > 0) return spec;
-        using var scope = NewDisposeScope();
-        var channels = Train.Features.view(Train.Count, spec.InputShape[0], -1).transpose(0, 1).reshape(spec.InputShape[0], -1);
-        var (channelMean, channelStd) = FeatureStandardization.Fit(channels.t());
+        var (channelMean, channelStd) = FeatureStandardization.FitChannels(Train.Features, spec.InputShape[0]);
         return spec with { ChannelMean = channelMean, ChannelStd = channelStd };
     }
 
