@@ -192,7 +192,7 @@ public static class QualitySample
             if (options.Grid && noise == 0) // the grid asks whether the defaults under-train: clean labels
             {
                 var baseline = Configure(new StandardTrainerOptions(), data, options);
-                double lr = baseline.LearningRate;
+                double lr = baseline.EffectiveLearningRate;
                 foreach (var lrFactor in new[] { 0.5, 1, 2 })
                 foreach (var budgetFactor in new[] { 0.5, 1, 2 })
                 {

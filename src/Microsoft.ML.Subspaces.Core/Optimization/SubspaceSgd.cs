@@ -19,7 +19,7 @@ namespace Microsoft.ML.Subspaces.Optimization;
 /// <c>Points.grad</c>.
 /// </para>
 /// </summary>
-internal sealed class SubspaceSgd : IDisposable
+internal sealed class SubspaceSgd : ISubspaceOptimizer
 {
     private readonly SubspaceNetwork _network;
     private readonly SubspaceParameter[] _parameters;
@@ -57,6 +57,12 @@ internal sealed class SubspaceSgd : IDisposable
 
     /// <summary>Number of points k of the network.</summary>
     public int PointCount { get; }
+
+    /// <summary>The momentum buffers, one per subspace parameter (what a checkpoint saves).</summary>
+    public IReadOnlyList<Tensor> State => _momentum;
+
+    /// <summary>Steps taken (SGD does not read it; kept for checkpoints).</summary>
+    public long Steps { get; set; }
 
     /// <summary>Momentum factor.</summary>
     public double Momentum { get; }
@@ -120,6 +126,7 @@ internal sealed class SubspaceSgd : IDisposable
     /// </summary>
     public void Step(CosineRegularizerTerms? regularizer, IReadOnlyList<double[]>? nextCoefficients, (int J, int K)? nextPair = null)
     {
+        Steps++;
         _sums = null;
         if (nextCoefficients is not null && nextCoefficients.Count != _layerCount)
             throw new ArgumentException($"Expected {_layerCount} coefficient vectors, one per subspace layer; got {nextCoefficients.Count}.", nameof(nextCoefficients));

@@ -131,10 +131,10 @@ internal sealed class SubspaceTrainingLoop
             throw new ArgumentException("Early stopping needs validation data: pass a validation set (or a held-out fraction of the training rows).", nameof(validation));
         using var best = new BestEpoch(network);
 
-        using var optimizer = new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints)
-        {
-            GradientScale = _settings.CenterPreserving ? k : 1,
-        };
+        using ISubspaceOptimizer optimizer = _settings.Optimizer == OptimizerKind.AdamW
+            ? new SubspaceAdamW(network, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints)
+            : new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints);
+        optimizer.GradientScale = _settings.CenterPreserving ? k : 1;
         network.train();
         var clock = Stopwatch.StartNew();
         long step = 0;

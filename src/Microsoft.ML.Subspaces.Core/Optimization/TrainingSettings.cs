@@ -7,7 +7,9 @@ internal sealed record TrainingSettings
     public int Epochs { get; init; } = 20;
     /// <summary>Rows per batch.</summary>
     public int BatchSize { get; init; } = 128;
-    /// <summary>Peak learning rate of SGD.</summary>
+    /// <summary>The optimizer of every point.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Sgd;
+    /// <summary>Peak learning rate.</summary>
     public double LearningRate { get; init; } = 0.05;
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
@@ -60,6 +62,7 @@ internal sealed record TrainingSettings
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
         if (TrainablePoints is { Count: 0 }) throw new ArgumentOutOfRangeException(nameof(TrainablePoints), "TrainablePoints cannot be empty; use null to train every point.");
         if (TrainablePoints is not null && TrainablePoints.Distinct().Count() != TrainablePoints.Count) throw new ArgumentException("TrainablePoints has duplicate indices.", nameof(TrainablePoints));
+        if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1 (null turns early stopping off).");
         if (HuberDelta is double delta && !(delta > 0)) throw new ArgumentOutOfRangeException(nameof(HuberDelta), delta, "HuberDelta must be positive (TrainerOptionsBase.SquaredError for the squared error).");

@@ -68,7 +68,7 @@ public sealed class ConnectCurveTrainer : NetworkTrainerBase<SubspaceTransformer
             run.Info($"Fitting a {Shape.Name} between two {curve.Spec.Describe()} networks on {run.Train.Count} rows, {run.Device}, seed {run.Seed}; ends fixed, bend trained." +
                      (batchNormSample is null ? "" : $" BatchNorm statistics recomputed at each point over {batchNormSample.shape[0]} rows."));
             var loop = NewLoop(Shape, run.SettingsFor(_options), run,
-                schedule: new HoldThenLinearDecaySchedule(_options.LearningRate, _options.LearningRate * _options.FinalLearningRateFraction),
+                schedule: new HoldThenLinearDecaySchedule(_options.EffectiveLearningRate, _options.EffectiveLearningRate * _options.FinalLearningRateFraction),
                 batchNormSample: batchNormSample);
             loop.Train(curve, run.Train, run.Validation, _options.CancellationToken);
             curve.ClearMixing();

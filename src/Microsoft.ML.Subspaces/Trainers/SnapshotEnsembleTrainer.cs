@@ -34,9 +34,9 @@ public sealed class SnapshotEnsembleTrainer : NetworkTrainerBase<EnsembleTransfo
         long totalSteps = (long)epochs * run.BatchesPerEpoch(_options.BatchSize);
         long cycleSteps = totalSteps / _options.Cycles;
         totalSteps = cycleSteps * _options.Cycles; // the run ends with the last cycle
-        var schedule = new CosineRestartsLearningRate(_options.LearningRate, cycleSteps);
+        var schedule = new CosineRestartsLearningRate(_options.EffectiveLearningRate, cycleSteps);
         run.Info(FormattableString.Invariant(
-            $"SSE of a {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}: {_options.Cycles} cycles of {cycleSteps} steps, lr {_options.LearningRate} annealed to 0 and restarted."));
+            $"SSE of a {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}: {_options.Cycles} cycles of {cycleSteps} steps, lr {_options.EffectiveLearningRate} annealed to 0 and restarted."));
 
         using var snapshots = new SnapshotCollector(run, "SSE", _options.Cycles, _options.SnapshotProgress,
             snapshot => Fitted(run, snapshot, SinglePoint.Instance, Array.Empty<EpochSummary>()));

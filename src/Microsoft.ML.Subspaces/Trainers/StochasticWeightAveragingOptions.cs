@@ -24,8 +24,8 @@ public sealed class StochasticWeightAveragingOptions : NeuralNetworkTrainerOptio
         base.Validate();
         if (SwaStartEpoch is int first && (first < 1 || Epochs is int epochs && first > epochs))
             throw new ArgumentOutOfRangeException(nameof(SwaStartEpoch), first, $"SwaStartEpoch must be in [1, Epochs = {Epochs}].");
-        if (!(SwaLearningRate > 0 && SwaLearningRate <= LearningRate))
-            throw new ArgumentOutOfRangeException(nameof(SwaLearningRate), SwaLearningRate, $"SwaLearningRate must be positive and at most LearningRate ({LearningRate}).");
+        if (!(SwaLearningRate > 0 && SwaLearningRate <= EffectiveLearningRate))
+            throw new ArgumentOutOfRangeException(nameof(SwaLearningRate), SwaLearningRate, $"SwaLearningRate must be positive and at most the learning rate ({EffectiveLearningRate}).");
     }
 
     internal int StartEpochOf(int epochs) => SwaStartEpoch ?? Math.Max(1, (int)Math.Ceiling(0.75 * epochs));

@@ -41,7 +41,7 @@ public sealed class StochasticWeightAveragingTrainer : NetworkTrainerBase<Subspa
         using var average = new WeightAverage();
         SubspaceNetwork? network = null;
         var loop = NewLoop(SinglePoint.Instance, run.SettingsFor(_options) with { WarmupEpochs = 0 }, run,
-            schedule: new HoldThenLinearDecaySchedule(_options.LearningRate, _options.SwaLearningRate, horizonSteps: (long)start * batchesPerEpoch),
+            schedule: new HoldThenLinearDecaySchedule(_options.EffectiveLearningRate, _options.SwaLearningRate, horizonSteps: (long)start * batchesPerEpoch),
             afterEpoch: epoch =>
             {
                 if (epoch < start || network is null) return;

@@ -32,10 +32,19 @@ public abstract class TrainerOptionsBase
     /// <summary>Rows per batch. Default 128.</summary>
     public int BatchSize { get; set; } = 128;
 
-    /// <summary>Peak learning rate of SGD. Default 0.05.</summary>
-    public double LearningRate { get; set; } = 0.05;
+    /// <summary>
+    /// The optimizer of every point: <see cref="OptimizerKind.Sgd"/> (default, the subspace paper's) or
+    /// <see cref="OptimizerKind.AdamW"/>.
+    /// </summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Sgd;
 
-    /// <summary>SGD momentum. Default 0.9.</summary>
+    /// <summary>Peak learning rate. Default null: 0.05 for SGD, 0.001 for AdamW.</summary>
+    public double? LearningRate { get; set; }
+
+    /// <summary>The learning rate training uses: <see cref="LearningRate"/>, or the optimizer's default.</summary>
+    public double EffectiveLearningRate => LearningRate ?? (Optimizer == OptimizerKind.AdamW ? 0.001 : 0.05);
+
+    /// <summary>SGD momentum (AdamW keeps its own moments). Default 0.9.</summary>
     public double Momentum { get; set; } = 0.9;
 
     /// <summary>L2 weight decay on every parameter of every point. Default 1e-4.</summary>
@@ -143,7 +152,8 @@ public abstract class TrainerOptionsBase
     {
         Epochs = rows is long n ? EpochsFor(n) : Epochs ?? AutomaticMinimumEpochs,
         BatchSize = BatchSize,
-        LearningRate = LearningRate,
+        Optimizer = Optimizer,
+        LearningRate = EffectiveLearningRate,
         Momentum = Momentum,
         WeightDecay = WeightDecay,
         WarmupEpochs = WarmupEpochs,

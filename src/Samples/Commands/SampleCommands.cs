@@ -49,3 +49,9 @@ public sealed class WineQualityCommand : Command<TaskSettings>
 {
     public override int Execute(CommandContext context, TaskSettings settings, CancellationToken cancellationToken) => TabularTaskSamples.WineQuality(settings);
 }
+
+/// <summary>Early stopping of a line on the MNIST split with 100 epochs allowed.</summary>
+public sealed class EarlyStoppingCommand : Command<SampleSettings>
+{
+    public override int Execute(CommandContext context, SampleSettings settings, CancellationToken cancellationToken) => EarlyStoppingSample.Run(settings);
+}

@@ -1,0 +1,29 @@
+using Microsoft.ML.Subspaces.Networks;
+
+namespace Microsoft.ML.Subspaces.Optimization;
+
+/// <summary>
+/// An optimizer of every point of a subspace network, as the training loop drives it: after each backward pass it gives
+/// every point its share of the mixed weights' gradient (plus the cos^2 regularizer's terms), updates the points, and
+/// leaves the next batch's weights mixed.
+/// </summary>
+internal interface ISubspaceOptimizer : IDisposable
+{
+    /// <summary>Learning rate of the next step.</summary>
+    double LearningRate { get; set; }
+
+    /// <summary>Multiplies every point's share of the gradient (k keeps the center's step a standard network's).</summary>
+    double GradientScale { get; set; }
+
+    /// <summary><c>beta * cos^2</c> of <paramref name="pair"/> at the current weights, or null without a pair.</summary>
+    CosineRegularizerTerms? CosineRegularizer((int J, int K)? pair, double beta);
+
+    /// <summary>One update; then every parameter holds its weights mixed at <paramref name="nextCoefficients"/> when given.</summary>
+    void Step(CosineRegularizerTerms? regularizer, IReadOnlyList<double[]>? nextCoefficients, (int J, int K)? nextPair = null);
+
+    /// <summary>The optimizer's state tensors (momentum buffers, moments), in a fixed order: what a checkpoint saves.</summary>
+    IReadOnlyList<TorchSharp.torch.Tensor> State { get; }
+
+    /// <summary>Steps taken (AdamW's bias correction reads it); restored with the state.</summary>
+    long Steps { get; set; }
+}
