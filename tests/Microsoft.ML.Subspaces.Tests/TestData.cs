@@ -143,8 +143,13 @@ public sealed class SmallLineFixture : IDisposable
 }
 
 /// <summary>Collects progress reports synchronously (Progress&lt;T&gt; would post them to the thread pool).</summary>
-internal sealed class Collect<T> : IProgress<T>
+internal sealed class Collect<T>(Action<T>? onReport = null) : IProgress<T>
 {
     public List<T> Items { get; } = new();
-    public void Report(T value) => Items.Add(value);
+
+    public void Report(T value)
+    {
+        Items.Add(value);
+        onReport?.Invoke(value);
+    }
 }

@@ -33,6 +33,23 @@ internal sealed class BestEpoch : IDisposable
         return true;
     }
 
+    /// <summary>The copy of the best epoch's tensors (empty before any), in the network's order: what a checkpoint saves.</summary>
+    public IReadOnlyList<Tensor> Copy => _copy ?? Array.Empty<Tensor>();
+
+    /// <summary>
+    /// Sets the best epoch from a checkpoint: <paramref name="epoch"/> and its accuracy, and a copy shaped like the network's
+    /// tensors, which the checkpoint then fills.
+    /// </summary>
+    public IReadOnlyList<Tensor> Prepare(int epoch, double accuracy)
+    {
+        Epoch = epoch;
+        Accuracy = accuracy;
+        if (epoch == 0) return Array.Empty<Tensor>();
+        using var _ = no_grad();
+        _copy ??= Tensors().Select(t => t.clone().DetachFromDisposeScope()).ToArray();
+        return _copy;
+    }
+
     /// <summary>Copies the best epoch's weights back into the network.</summary>
     public void Restore()
     {

@@ -40,6 +40,22 @@ internal sealed class PointSampler
         _random = new Random(seed);
     }
 
+    /// <summary>Points (with their pairs) drawn so far from the stream.</summary>
+    public long Draws { get; private set; }
+
+    /// <summary>
+    /// Puts a new sampler where one that had drawn <paramref name="draws"/> times stood after an epoch: the stream replayed
+    /// from the seed, the last draw current and not mixed (what a resumed fit needs).
+    /// </summary>
+    public void Replay(long draws)
+    {
+        if (Draws != 0) throw new InvalidOperationException("Only a new sampler can replay a stream.");
+        SampledPoint? last = null;
+        for (long i = 0; i < draws; i++) last = Draw();
+        _current = last;
+        _currentMixed = false;
+    }
+
     /// <summary>The current batch's draw (the first call draws it).</summary>
     public SampledPoint Current => _current ??= Draw();
 
@@ -70,6 +86,7 @@ internal sealed class PointSampler
 
     private SampledPoint Draw()
     {
+        Draws++;
         var coefficients = DrawCoefficients();
         (int J, int K)? pair = _regularize ? DrawPair() : null;
         return new SampledPoint(coefficients, pair);

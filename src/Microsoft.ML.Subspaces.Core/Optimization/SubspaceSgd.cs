@@ -223,6 +223,13 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
     /// <summary>The sums the last kernel step accumulated for the pair (A, B): <c>|w_A|^2, w_A . w_B, |w_B|^2</c>.</summary>
     private sealed record PairSums(int A, int B, double[] Values);
 
+    /// <summary>The pair sums the last step left (saved by a checkpoint and restored with it), or null.</summary>
+    internal ((int A, int B) Pair, double[] Values)? PendingPairSums
+    {
+        get => _sums is { } s ? ((s.A, s.B), (double[])s.Values.Clone()) : null;
+        set => _sums = value is { } v ? new PairSums(v.Pair.A, v.Pair.B, (double[])v.Values.Clone()) : null;
+    }
+
     /// <summary>The data of a contiguous float32 CPU tensor (libtorch memory: nothing to pin).</summary>
     private static unsafe float* Pointer(Tensor t) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 

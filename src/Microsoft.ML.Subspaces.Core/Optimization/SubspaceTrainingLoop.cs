@@ -135,10 +135,19 @@ internal sealed class SubspaceTrainingLoop
             ? new SubspaceAdamW(network, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints)
             : new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints);
         optimizer.GradientScale = _settings.CenterPreserving ? k : 1;
+        string fingerprint = FormattableString.Invariant(
+            $"{_shape.Name}, {network.Spec.Describe()} ({network.Spec.Output}), {n} rows, batch {batchSize}, {totalSteps} steps, seed {_settings.Seed}, {_settings.Optimizer} lr {_settings.LearningRate}, beta {_settings.Beta}{(_settings.LayerWise ? ", layer-wise" : "")}");
+        int firstEpoch = 1;
+        long step = 0;
+        if (_settings.CheckpointDirectory is string resumeFrom && Resume(resumeFrom, fingerprint, network, optimizer, generator, sampler, best) is { } resumed)
+        {
+            firstEpoch = resumed.Finished ? epochs + 1 : resumed.Epoch + 1;
+            step = resumed.Step;
+            Log?.Invoke($"resumed from the checkpoint in '{resumeFrom}' after epoch {resumed.Epoch} ({step} steps){(resumed.Finished ? ", which had finished" : "")}");
+        }
         network.train();
         var clock = Stopwatch.StartNew();
-        long step = 0;
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        for (int epoch = firstEpoch; epoch <= epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
@@ -188,15 +197,16 @@ internal sealed class SubspaceTrainingLoop
                         (validationAccuracy is double acc ? $", validation accuracy at center {acc:P2}" : ""));
             Progress?.Report(new TrainingProgress(epoch, epochs, batches, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy));
             AfterEpoch?.Invoke(epoch);
-            if (_settings.EarlyStoppingPatience is int patience && validationAccuracy is double accuracy)
+            bool stop = false;
+            if (_settings.EarlyStoppingPatience is int patience && validationAccuracy is double accuracy
+                && !best.Offer(epoch, accuracy) && epoch - best.Epoch >= patience)
             {
-                if (best.Offer(epoch, accuracy)) continue;
-                if (epoch - best.Epoch >= patience)
-                {
-                    Log?.Invoke($"early stopping after epoch {epoch}: the center's validation accuracy has not improved on epoch {best.Epoch}'s {best.Accuracy:P2} for {patience} epochs");
-                    break;
-                }
+                Log?.Invoke($"early stopping after epoch {epoch}: the center's validation accuracy has not improved on epoch {best.Epoch}'s {best.Accuracy:P2} for {patience} epochs");
+                stop = true;
             }
+            if (_settings.CheckpointDirectory is string directory && (stop || epoch == epochs || epoch % _settings.CheckpointFrequency == 0))
+                SaveCheckpoint(directory, fingerprint, epoch, stop || epoch == epochs, step, network, optimizer, generator, sampler, best);
+            if (stop) break;
         }
         if (best.Epoch > 0 && best.Epoch != _history.Count)
         {
@@ -205,6 +215,63 @@ internal sealed class SubspaceTrainingLoop
         }
         ThrowIfNotFinite(network, train);
         network.eval();
+    }
+
+    /// <summary>The tensors a checkpoint holds, in a fixed order: the network's parameters and buffers, then the optimizer's state.</summary>
+    private static List<Tensor> CheckpointTensors(SubspaceNetwork network, ISubspaceOptimizer optimizer) =>
+        network.parameters().Cast<Tensor>().Concat(network.buffers()).Concat(optimizer.State).ToList();
+
+    private void SaveCheckpoint(string directory, string fingerprint, int epoch, bool finished, long step, SubspaceNetwork network,
+        ISubspaceOptimizer optimizer, Generator generator, PointSampler sampler, BestEpoch best)
+    {
+        using var state = generator.get_state();
+        var tensors = CheckpointTensors(network, optimizer);
+        tensors.Add(state);
+        tensors.AddRange(best.Copy);
+        var sums = (optimizer as SubspaceSgd)?.PendingPairSums;
+        new TrainingCheckpoint
+        {
+            Fingerprint = fingerprint,
+            Epoch = epoch,
+            Finished = finished,
+            Step = step,
+            OptimizerSteps = optimizer.Steps,
+            SamplerDraws = sampler.Draws,
+            PairSums = sums?.Values,
+            SumsPair = sums?.Pair,
+            History = _history.ToArray(),
+            BestEpoch = best.Epoch,
+            BestAccuracy = best.Accuracy,
+        }.Save(directory, tensors);
+    }
+
+    /// <summary>Restores the state of a checkpoint of this run from <paramref name="directory"/>; null when there is none.</summary>
+    private TrainingCheckpoint? Resume(string directory, string fingerprint, SubspaceNetwork network, ISubspaceOptimizer optimizer,
+        Generator generator, PointSampler sampler, BestEpoch best)
+    {
+        var state = generator.get_state();
+        try
+        {
+            var checkpoint = TrainingCheckpoint.Load(directory, fingerprint, c =>
+            {
+                var tensors = CheckpointTensors(network, optimizer);
+                tensors.Add(state);
+                tensors.AddRange(best.Prepare(c.BestEpoch, c.BestAccuracy));
+                return tensors;
+            });
+            if (checkpoint is null) return null;
+            generator.set_state(state);
+            optimizer.Steps = checkpoint.OptimizerSteps;
+            if (optimizer is SubspaceSgd sgd && checkpoint.PairSums is { } values && checkpoint.SumsPair is { } pair)
+                sgd.PendingPairSums = (pair, values);
+            sampler.Replay(checkpoint.SamplerDraws);
+            _history.AddRange(checkpoint.History);
+            return checkpoint;
+        }
+        finally
+        {
+            state.Dispose();
+        }
     }
 
     /// <summary>

@@ -49,6 +49,14 @@ internal sealed record TrainingSettings
     /// <summary>When set, train for exactly this many optimizer steps instead of <see cref="Epochs"/> whole epochs (the last epoch may be partial).</summary>
     public long? TotalSteps { get; init; }
 
+    /// <summary>
+    /// Where a checkpoint is written every <see cref="CheckpointFrequency"/> epochs and, when one of this run is there
+    /// already, resumed from; null: no checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; init; }
+    /// <summary>Epochs between checkpoints (the last epoch always writes one).</summary>
+    public int CheckpointFrequency { get; init; } = 1;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -66,6 +74,7 @@ internal sealed record TrainingSettings
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1 (null turns early stopping off).");
         if (HuberDelta is double delta && !(delta > 0)) throw new ArgumentOutOfRangeException(nameof(HuberDelta), delta, "HuberDelta must be positive (TrainerOptionsBase.SquaredError for the squared error).");
+        if (CheckpointFrequency < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointFrequency), CheckpointFrequency, "CheckpointFrequency must be at least 1 epoch.");
         if (TotalSteps is < 1) throw new ArgumentOutOfRangeException(nameof(TotalSteps), TotalSteps, "TotalSteps must be at least 1.");
     }
 }

@@ -20,8 +20,26 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
     /// </summary>
     public int? EarlyStoppingPatience { get; set; }
 
+    /// <summary>
+    /// A directory for checkpoints of a long fit: after every <see cref="CheckpointFrequency"/> epochs (and the last) the
+    /// fit writes <c>checkpoint.bin</c> there (every point, the optimizer's state and step, the random streams' state, the
+    /// history and early stopping's best epoch), atomically. When the directory already holds a checkpoint of the same fit
+    /// (same data size, architecture, shape, seed, budget and optimizer), <c>Fit</c> resumes from it: a fit killed after an
+    /// epoch and started again with the same options and data ends with the weights an uninterrupted fit has, bit for bit
+    /// on the CPU. A checkpoint of another fit is an error naming it. Default null: no checkpoints.
+    /// </summary>
+    public string? CheckpointDirectory { get; set; }
+
+    /// <summary>Epochs between checkpoints when <see cref="CheckpointDirectory"/> is set. Default 1.</summary>
+    public int CheckpointFrequency { get; set; } = 1;
+
     internal override TrainingSettings SettingsFor(int seed, long? rows = null) =>
-        base.SettingsFor(seed, rows) with { EarlyStoppingPatience = EarlyStoppingPatience };
+        base.SettingsFor(seed, rows) with
+        {
+            EarlyStoppingPatience = EarlyStoppingPatience,
+            CheckpointDirectory = CheckpointDirectory is null ? null : Path.GetFullPath(CheckpointDirectory),
+            CheckpointFrequency = CheckpointFrequency,
+        };
 }
 
 /// <summary>Options of the standard (single network) trainer: the baseline, trained by the same loop.</summary>

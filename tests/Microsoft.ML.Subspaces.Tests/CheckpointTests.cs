@@ -1,0 +1,113 @@
+using Microsoft.ML.Subspaces.Optimization;
+using Microsoft.ML.Subspaces.Trainers;
+using Microsoft.ML.Subspaces.Transformers;
+
+namespace Microsoft.ML.Subspaces.Tests;
+
+/// <summary>
+/// Checkpoints: a fit stopped after epoch 3 of 6 (cancelled, as a kill between epochs would leave it) and started again
+/// with the same options ends with exactly the weights of an uninterrupted 6-epoch fit; for SGD and AdamW, a line with
+/// dropout, early stopping's state, and a checkpoint of another fit refused by name.
+/// </summary>
+public class CheckpointTests
+{
+    private static IDataView Train(MLContext ml) => TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 500));
+
+    private static LineTrainerOptions Options(string? directory, OptimizerKind optimizer = OptimizerKind.Sgd) => new()
+    {
+        HiddenLayers = new[] { 24 }, Epochs = 6, BatchSize = 64, Device = "cpu", Seed = 4, Dropout = 0.1, Optimizer = optimizer,
+        CheckpointDirectory = directory,
+    };
+
+    private static float[][] Weights(SubspaceTransformer model) =>
+        model.Weights.Network.SubspaceParameters.Select(p => p.Points.detach().cpu().data<float>().ToArray()).ToArray();
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.AdamW)]
+    public void AFitStoppedAfterEpochThreeAndResumedEndsWithTheUninterruptedWeights(OptimizerKind optimizer)
+    {
+        string directory = Directory.CreateTempSubdirectory("checkpoints").FullName;
+        try
+        {
+            using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Options(null, optimizer)).Fit(Train(new MLContext(seed: 1)));
+
+            // The first attempt is stopped after epoch 3's checkpoint, as if the process had been killed.
+            using var cancel = new CancellationTokenSource();
+            var first = Options(directory, optimizer);
+            first.CancellationToken = cancel.Token;
+            first.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd && p.Epoch == 3) cancel.Cancel(); });
+            var ml = new MLContext(seed: 1);
+            Assert.ThrowsAny<OperationCanceledException>(() => ml.Subspaces().Trainers.Line(first).Fit(Train(ml)));
+            Assert.True(File.Exists(Path.Combine(directory, "checkpoint.bin")));
+
+            var epochs = new List<int>();
+            var second = Options(directory, optimizer);
+            second.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd) epochs.Add(p.Epoch); });
+            using var resumed = new MLContext(seed: 1).Subspaces().Trainers.Line(second).Fit(Train(new MLContext(seed: 1)));
+            Assert.Equal(new[] { 4, 5, 6 }, epochs); // only the missing epochs were trained
+            Assert.Equal(6, resumed.TrainingHistory.Count);
+            var expected = Weights(uninterrupted);
+            var actual = Weights(resumed);
+            for (int p = 0; p < expected.Length; p++) Assert.Equal(expected[p], actual[p]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ACheckpointOfAnotherFitIsRefusedByName()
+    {
+        string directory = Directory.CreateTempSubdirectory("checkpoints").FullName;
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            using (ml.Subspaces().Trainers.Line(Options(directory)).Fit(Train(ml))) { }
+            var other = Options(directory);
+            other.Seed = 5;
+            var e = Assert.Throws<InvalidDataException>(() => ml.Subspaces().Trainers.Line(other).Fit(Train(ml)));
+            Assert.Contains("checkpoint.bin", e.Message);
+            Assert.Contains("another fit", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void EarlyStoppingsBestEpochSurvivesAResume()
+    {
+        string directory = Directory.CreateTempSubdirectory("checkpoints").FullName;
+        try
+        {
+            LineTrainerOptions Early(string? dir)
+            {
+                var o = Options(dir);
+                o.Epochs = 8;
+                o.ValidationFraction = 0.2;
+                o.EarlyStoppingPatience = 2;
+                o.LearningRate = 0.5; // noisy: validation accuracy stops improving early
+                return o;
+            }
+            using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(null)).Fit(Train(new MLContext(seed: 1)));
+            using var cancel = new CancellationTokenSource();
+            var first = Early(directory);
+            first.CancellationToken = cancel.Token;
+            first.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd && p.Epoch == 2) cancel.Cancel(); });
+            var ml = new MLContext(seed: 1);
+            Assert.ThrowsAny<OperationCanceledException>(() => ml.Subspaces().Trainers.Line(first).Fit(Train(ml)));
+            using var resumed = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(directory)).Fit(Train(new MLContext(seed: 1)));
+            Assert.Equal(uninterrupted.TrainingHistory.Count, resumed.TrainingHistory.Count);
+            var expected = Weights(uninterrupted);
+            var actual = Weights(resumed);
+            for (int p = 0; p < expected.Length; p++) Assert.Equal(expected[p], actual[p]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
