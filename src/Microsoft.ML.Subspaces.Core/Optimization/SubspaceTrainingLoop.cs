@@ -67,6 +67,11 @@ internal sealed class SubspaceTrainingLoop
     /// <paramref name="train"/>, which must already be on <paramref name="device"/>.
     /// </summary>
     public SubspaceNetwork Train(NetworkSpec architecture, TensorDataset train, Device device,
+        TensorDataset? validation = null, CancellationToken cancellationToken = default) =>
+        Train(architecture, new InMemoryBatches(train), device, validation, cancellationToken);
+
+    /// <summary>Trains a new network of <paramref name="architecture"/> on the batches of <paramref name="train"/> (in memory or streamed).</summary>
+    public SubspaceNetwork Train(NetworkSpec architecture, IBatchSource train, Device device,
         TensorDataset? validation = null, CancellationToken cancellationToken = default)
     {
         var spec = architecture.WithPointCount(_shape.PointCount);
@@ -97,10 +102,10 @@ internal sealed class SubspaceTrainingLoop
         if (network.PointCount != _shape.PointCount)
             throw new ArgumentException($"The network has {network.PointCount} points; a {_shape.Name} needs {_shape.PointCount}.", nameof(network));
         using var generator = new Generator((ulong)_settings.Seed, CPU);
-        Fit(network, train, validation, generator, cancellationToken);
+        Fit(network, new InMemoryBatches(train), validation, generator, cancellationToken);
     }
 
-    private void Fit(SubspaceNetwork network, TensorDataset train, TensorDataset? validation, Generator generator, CancellationToken token)
+    private void Fit(SubspaceNetwork network, IBatchSource train, TensorDataset? validation, Generator generator, CancellationToken token)
     {
         network.DropoutGenerator = generator; // masks from the fit's seeded stream (no draws when the rate is 0)
         try
@@ -114,7 +119,7 @@ internal sealed class SubspaceTrainingLoop
         }
     }
 
-    private void FitEpochs(SubspaceNetwork network, TensorDataset train, TensorDataset? validation, Generator generator, CancellationToken token)
+    private void FitEpochs(SubspaceNetwork network, IBatchSource train, TensorDataset? validation, Generator generator, CancellationToken token)
     {
         _history.Clear();
         var device = network.Device;
@@ -152,44 +157,47 @@ internal sealed class SubspaceTrainingLoop
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             double lr = 0;
-            using var order = randperm(n, generator: generator); // the draw on the CPU generator, then (on CUDA) a copy
-            using var permutation = order.to(device);
+            train.BeginEpoch(generator, device, batchSize);
             int batches = (int)Math.Min(batchesPerEpoch, totalSteps - step);
-            for (int b = 0; b < batches; b++, step++)
+            try
             {
-                token.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                lr = schedule.At(step, totalSteps);
-                optimizer.LearningRate = lr;
-                long start = (long)b * batchSize;
-                var index = permutation.narrow(0, start, Math.Min(batchSize, n - start));
-                var x = train.Features.index_select(0, index);
-                if (Augmentation is { IsActive: true }) x = Augmentation.Apply(x, generator);
-                var y = train.Labels.index_select(0, index);
+                for (int b = 0; b < batches; b++, step++)
+                {
+                    token.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    lr = schedule.At(step, totalSteps);
+                    optimizer.LearningRate = lr;
+                    var (x, y, w) = train.Next();
+                    if (Augmentation is { IsActive: true }) x = Augmentation.Apply(x, generator);
 
-                // The point: one for the whole network, or one per layer.
-                var point = sampler.Current;
-                sampler.MixCurrent(network);
+                    // The point: one for the whole network, or one per layer.
+                    var point = sampler.Current;
+                    sampler.MixCurrent(network);
 
-                var logits = network.forward(x);
-                var loss = TaskLoss.Of(network.Spec.Output, logits, y, train.Weights?.index_select(0, index), _settings.LabelSmoothing, _settings.HuberDelta);
-                loss.backward();
-                double batchLoss = loss.item<float>();
-                if (decayMixed) batchLoss += AddMixedWeightDecay(network, _settings.WeightDecay);
-                var terms = optimizer.CosineRegularizer(point.Pair, _settings.Beta);
-                if (terms is not null) batchLoss += terms.Value;
-                // The step writes the next batch's mix and sums its pair in the same pass over the weights.
-                var next = sampler.Advance();
-                optimizer.Step(terms, next.Coefficients, next.Pair);
-                if (!double.IsFinite(batchLoss))
-                    throw new InvalidOperationException(
-                        $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");
-                lossSum += batchLoss;
-                Progress?.Report(new TrainingProgress(epoch, epochs, b + 1, batchesPerEpoch, lossSum / (b + 1), lr, clock.Elapsed, false));
-                AfterStep?.Invoke(step + 1);
+                    var logits = network.forward(x);
+                    var loss = TaskLoss.Of(network.Spec.Output, logits, y, w, _settings.LabelSmoothing, _settings.HuberDelta);
+                    loss.backward();
+                    double batchLoss = loss.item<float>();
+                    if (decayMixed) batchLoss += AddMixedWeightDecay(network, _settings.WeightDecay);
+                    var terms = optimizer.CosineRegularizer(point.Pair, _settings.Beta);
+                    if (terms is not null) batchLoss += terms.Value;
+                    // The step writes the next batch's mix and sums its pair in the same pass over the weights.
+                    var next = sampler.Advance();
+                    optimizer.Step(terms, next.Coefficients, next.Pair);
+                    if (!double.IsFinite(batchLoss))
+                        throw new InvalidOperationException(
+                            $"Training diverged: the loss became {batchLoss} in epoch {epoch}, batch {b + 1}. Lower LearningRate (now {_settings.LearningRate}).");
+                    lossSum += batchLoss;
+                    Progress?.Report(new TrainingProgress(epoch, epochs, b + 1, batchesPerEpoch, lossSum / (b + 1), lr, clock.Elapsed, false));
+                    AfterStep?.Invoke(step + 1);
+                }
+            }
+            finally
+            {
+                train.EndEpoch();
             }
             sampler.ClearMixing(network);
-            double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center, BatchNormSample ?? train.Features);
+            double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center, BatchNormSample ?? train.SampleFeatures);
             network.train();
             var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
             _history.Add(summary);
@@ -279,7 +287,7 @@ internal sealed class SubspaceTrainingLoop
     /// are not finite (overflowing logits make every probability NaN): such a model must not be returned. Checks the
     /// weights, then the center's outputs on the first rows of the training data.
     /// </summary>
-    private void ThrowIfNotFinite(SubspaceNetwork network, TensorDataset train)
+    private void ThrowIfNotFinite(SubspaceNetwork network, IBatchSource train)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -288,7 +296,8 @@ internal sealed class SubspaceTrainingLoop
         {
             network.eval();
             network.Mix(_shape.Coefficients(_shape.Center));
-            try { finite = network.forward(train.Features.narrow(0, 0, Math.Min(train.Count, 256))).isfinite().all().item<bool>(); }
+            var rows = train.SampleFeatures;
+            try { finite = network.forward(rows.narrow(0, 0, Math.Min(rows.shape[0], 256))).isfinite().all().item<bool>(); }
             finally { network.ClearMixing(); }
         }
         if (!finite)
