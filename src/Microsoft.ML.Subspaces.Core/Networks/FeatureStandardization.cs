@@ -68,6 +68,16 @@ internal static class FeatureStandardization
                 Add(squares, (Chunk(start) - meanTensor.to(features.device)).square().sum(new long[] { 0 }), (a, b) => a + b);
             }
         }
+        return Rule(mean, squares.Select(v => v / count).ToArray(), min, max, indicator);
+    }
+
+    /// <summary>
+    /// The standardization of columns with these statistics: indicator columns pass through (mean 0, divisor 1); the
+    /// others are centered and divided by <c>max(std, range / MaximumSpread)</c>, or 1 when that is not positive.
+    /// </summary>
+    internal static (double[] Mean, double[] Std) Rule(double[] mean, double[] variance, double[] min, double[] max, bool[] indicator)
+    {
+        int columns = mean.Length;
         var m = new double[columns];
         var s = new double[columns];
         for (int j = 0; j < columns; j++)
@@ -78,7 +88,7 @@ internal static class FeatureStandardization
                 continue;
             }
             m[j] = mean[j];
-            s[j] = Math.Max(Math.Sqrt(squares[j] / count), (max[j] - min[j]) / MaximumSpread);
+            s[j] = Math.Max(Math.Sqrt(variance[j]), (max[j] - min[j]) / MaximumSpread);
             if (!(s[j] > 0) || !double.IsFinite(s[j])) s[j] = 1;
         }
         return (m, s);

@@ -19,104 +19,51 @@ internal static class DataViewTensorReader
     public static Result Read(IDataView data, string featureColumn, string labelColumn, string? weightColumn, string role = "training",
         NetworkOutput output = NetworkOutput.Softmax)
     {
-        var schema = data.Schema;
-        int size = FeatureColumns.CheckFeatures(schema, featureColumn, out var features);
-        int classes = 1;
-        DataViewSchema.Column label;
-        if (output == NetworkOutput.Softmax) classes = FeatureColumns.CheckLabel(schema, labelColumn, out label);
-        else if (output == NetworkOutput.Sigmoid) FeatureColumns.CheckBinaryLabel(schema, labelColumn, out label);
-        else FeatureColumns.CheckRegressionLabel(schema, labelColumn, out label);
-        FeatureColumns.CheckWeight(schema, weightColumn, out var weight);
-
-        var active = new List<DataViewSchema.Column> { features, label };
-        if (weight is not null) active.Add(weight.Value);
+        var columns = LabeledRowReader.Check(data.Schema, featureColumn, labelColumn, weightColumn, output);
         // One copy of the data, in memory libtorch allocates (64-bit sizes, no ceiling below the machine's memory), filled
         // a chunk of rows at a time; the row count is the view's or, when it does not know it, counted by a first pass.
         long capacity = data.GetRowCount() ?? CountRows(data, featureColumn, role);
         if (capacity == 0) throw new InvalidOperationException($"The {role} data has no rows.");
-        var buffers = new ChunkedTensors(capacity, size, output == NetworkOutput.Softmax, weight is not null);
-        long skipped = 0, zeroWeights = 0, row = -1;
-        double weightSum = 0;
+        var buffers = new ChunkedTensors(capacity, columns.FeatureSize, output == NetworkOutput.Softmax, columns.Weight is not null);
         try
         {
-            using (var cursor = data.GetRowCursor(active))
+            using var reader = new LabeledRowReader(data, columns, weightColumn, role);
+            while (true)
             {
-                var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-                var getLabel = output == NetworkOutput.Softmax ? KeyGetter(cursor, label) : null;
-                var getValue = output == NetworkOutput.Softmax ? null : ValueGetter(cursor, label, output);
-                var getWeight = weight is null ? null : cursor.GetGetter<float>(weight.Value);
-                VBuffer<float> buffer = default;
-                float weightValue = 1;
-                while (MoveNext(cursor))
+                if (buffers.Rows == capacity)
                 {
-                    row++;
-                    ulong key = 0;
-                    float value = 0;
-                    if (getLabel is not null)
-                    {
-                        key = getLabel();
-                        if (key == 0) { skipped++; continue; }
-                        if (key > (ulong)classes)
-                            throw new InvalidOperationException($"Label column '{labelColumn}' has key {key} at row {row}, outside its key range 1..{classes}.");
-                    }
-                    else
-                    {
-                        value = getValue!();
-                        if (!float.IsFinite(value))
-                            throw new InvalidOperationException(
-                                $"Label column '{labelColumn}' has a non-finite value ({value}) at row {row} of the {role} data: regression labels must be finite. " +
-                                "Filter those rows out (for example with mlContext.Data.FilterRowsByMissingValues) before training.");
-                    }
-                    if (getWeight is not null)
-                    {
-                        getWeight(ref weightValue);
-                        if (!float.IsFinite(weightValue) || weightValue < 0)
-                            throw new InvalidOperationException($"Example weight column '{weightColumn}' has an invalid value {weightValue} at row {row}; weights must be finite and non-negative.");
-                        if (weightValue == 0) zeroWeights++;
-                        weightSum += weightValue;
-                    }
-                    try { getFeatures(ref buffer); }
-                    catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
-                    if (buffers.Rows == capacity)
-                        throw new InvalidOperationException($"The {role} data returned more rows than the {capacity} it reported: the data view is not repeatable.");
-                    var span = buffers.NextFeatures();
-                    buffer.CopyTo(span);
-                    for (int j = 0; j < span.Length; j++)
-                        if (!float.IsFinite(span[j]))
-                            throw new InvalidOperationException(
-                                $"Features column '{featureColumn}' has a non-finite value ({span[j]}) at row {row}, slot {j} of the {role} data. " +
-                                "Replace missing values (for example with ReplaceMissingValues) before training.");
-                    buffers.Complete(getLabel is not null ? (long)key - 1 : 0, value, weightValue);
+                    if (!reader.MoveNext(new float[columns.FeatureSize])) break;
+                    throw new InvalidOperationException($"The {role} data returned more rows than the {capacity} it reported: the data view is not repeatable.");
                 }
+                if (!reader.MoveNext(buffers.NextFeatures())) break;
+                buffers.Complete(reader.ClassIndex, reader.Value, reader.Weight);
             }
-            bool MoveNext(DataViewRowCursor cursor)
-            {
-                try { return cursor.MoveNext(); }
-                catch (Exception e) when (RowReadFailure.IsReadFailure(e)) { throw RowReadFailure.Wrap(data, featureColumn, role, e); }
-            }
-
-            long n = buffers.Rows;
-            if (n == 0)
-                throw new InvalidOperationException(skipped > 0
-                    ? $"The {role} data has no usable rows: all {skipped} rows have a missing label (key 0) in column '{labelColumn}'."
-                    : $"The {role} data has no rows.");
-            if (weight is not null && zeroWeights == n)
-                throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {role} data is zero.");
-
-            // The loss is the weight-averaged cross-entropy, summed in single precision: weights whose sum (times a loss of up
-            // to a few hundred) passes float.MaxValue overflow it, which would otherwise be reported as divergence.
-            if (weight is not null && weightSum > float.MaxValue / 1e3)
-                throw new InvalidOperationException(
-                    $"Example weights in column '{weightColumn}' of the {role} data sum to {weightSum:G3}: the weighted loss would overflow single precision. " +
-                    "Scale the weights down; only their ratios matter.");
+            Check(reader, buffers.Rows, role, labelColumn, weightColumn);
             var (x, y, w) = buffers.Finish();
-            return new Result(new TensorDataset(x, y, classes, w), skipped, zeroWeights);
+            return new Result(new TensorDataset(x, y, columns.ClassCount, w), reader.Skipped, reader.ZeroWeights);
         }
         catch
         {
             buffers.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Errors for data with no usable row, only zero weights, or weights summing past single precision.</summary>
+    internal static void Check(LabeledRowReader reader, long rows, string role, string labelColumn, string? weightColumn)
+    {
+        if (rows == 0)
+            throw new InvalidOperationException(reader.Skipped > 0
+                ? $"The {role} data has no usable rows: all {reader.Skipped} rows have a missing label (key 0) in column '{labelColumn}'."
+                : $"The {role} data has no rows.");
+        if (weightColumn is not null && reader.ZeroWeights == rows)
+            throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {role} data is zero.");
+        // The loss is the weight-averaged cross-entropy, summed in single precision: weights whose sum (times a loss of up
+        // to a few hundred) passes float.MaxValue overflow it, which would otherwise be reported as divergence.
+        if (weightColumn is not null && reader.WeightSum > float.MaxValue / 1e3)
+            throw new InvalidOperationException(
+                $"Example weights in column '{weightColumn}' of the {role} data sum to {reader.WeightSum:G3}: the weighted loss would overflow single precision. " +
+                "Scale the weights down; only their ratios matter.");
     }
 
     /// <summary>Rows of a view that does not know its count, by a pass that reads no column.</summary>
@@ -223,7 +170,7 @@ internal static class DataViewTensorReader
     }
 
     /// <summary>A getter returning a binary label as 0 or 1, or a regression label as it is.</summary>
-    private static Func<float> ValueGetter(DataViewRow row, DataViewSchema.Column column, NetworkOutput output)
+    internal static Func<float> ValueGetter(DataViewRow row, DataViewSchema.Column column, NetworkOutput output)
     {
         if (output == NetworkOutput.Sigmoid)
         {
