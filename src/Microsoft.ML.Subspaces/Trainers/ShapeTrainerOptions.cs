@@ -33,6 +33,24 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
     /// <summary>Epochs between checkpoints when <see cref="CheckpointDirectory"/> is set. Default 1.</summary>
     public int CheckpointFrequency { get; set; } = 1;
 
+    /// <summary>
+    /// Streaming mode, for data larger than memory: the training rows are not read into memory; every epoch reads the data
+    /// view again through a shuffle buffer of this many rows (blocks read, shuffled with the fit's seed and served in
+    /// batches), after one first pass that counts the rows and gathers the standardization statistics and a random sample
+    /// of <see cref="TrainerOptionsBase.BatchNormSampleRows"/> rows. Memory stays flat whatever the row count; any
+    /// repeatable view works (files, ML.NET's DatabaseLoader). A buffer far smaller than the data shuffles less than
+    /// training in memory (rows keep the view's order between blocks). Needs a <c>ValidationSet</c> rather than
+    /// <see cref="TrainerOptionsBase.ValidationFraction"/>. Default null: the rows are read into memory once.
+    /// </summary>
+    public int? ShuffleBufferRows { get; set; }
+
+    internal override void Validate()
+    {
+        base.Validate();
+        if (ShuffleBufferRows is < 1)
+            throw new ArgumentOutOfRangeException(nameof(ShuffleBufferRows), ShuffleBufferRows, "ShuffleBufferRows must be at least 1 (null reads the rows into memory).");
+    }
+
     internal override TrainingSettings SettingsFor(int seed, long? rows = null) =>
         base.SettingsFor(seed, rows) with
         {

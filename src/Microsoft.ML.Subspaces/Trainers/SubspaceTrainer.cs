@@ -33,7 +33,7 @@ public sealed class SubspaceTrainer : NetworkTrainerBase<SubspaceTransformer>
     private protected override SubspaceTransformer Train(TrainingRun run, DataViewSchema schema)
     {
         var spec = run.NetworkFor(_options, schema);
-        run.Info($"Training a {Shape.Name} of {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}.");
+        run.Info($"Training a {Shape.Name} of {spec.Describe()} on {run.TrainRows} rows{(run.Streamed is not null ? " (streamed)" : "")}, {run.Device}, seed {run.Seed}.");
 
         // Networks with BatchNorm: training rows kept (and saved, from CPU memory) to recompute statistics for each prediction point.
         var batchNormSample = NetworkFactory.HasBatchNorm(spec) ? run.BatchNormSample(_options.BatchNormSampleRows) : null;
@@ -42,7 +42,7 @@ public sealed class SubspaceTrainer : NetworkTrainerBase<SubspaceTransformer>
             var augmentation = spec.IsImageNetwork && (_options.RandomCropPadding > 0 || _options.HorizontalFlip)
                 ? new ImageAugmentation(spec.InputShape, _options.RandomCropPadding, _options.HorizontalFlip) : null;
             var loop = NewLoop(Shape, run.SettingsFor(_options), run, batchNormSample: batchNormSample, augmentation: augmentation);
-            var network = loop.Train(spec, run.Train, run.Device, run.Validation, _options.CancellationToken);
+            var network = loop.Train(spec, run.Batches, run.Device, run.Validation, _options.CancellationToken);
             var fitted = Fitted(run, network, Shape, loop.History.ToArray(), batchNormSample);
             batchNormSample = null; // owned by the fitted model now
             return fitted;

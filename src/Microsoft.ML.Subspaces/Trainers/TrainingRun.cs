@@ -40,6 +40,15 @@ internal sealed class TrainingRun : IDisposable
     public TensorDataset? Validation { get; }
     public LabelKeyValues Labels { get; }
     public string FeatureColumnName { get; }
+    /// <summary>The streamed training data (ShuffleBufferRows), or null when the rows are in memory (<see cref="Train"/> holds all of them; streamed, a sample).</summary>
+    public StreamedTrainingData? Streamed { get; private init; }
+
+    /// <summary>Where the training loop takes its batches: the streamed data, or the rows in memory.</summary>
+    public IBatchSource Batches => Streamed is not null ? Streamed : new InMemoryBatches(Train);
+
+    /// <summary>Training rows in one epoch (all of them, also when streamed).</summary>
+    public long TrainRows => Streamed?.Count ?? Train.Count;
+
     /// <summary>The task: what the networks' last layer predicts.</summary>
     public NetworkOutput Output { get; }
     /// <summary>Regression: mean and standard deviation of the training labels, which <see cref="Train"/> holds standardized.</summary>
@@ -66,8 +75,25 @@ internal sealed class TrainingRun : IDisposable
             var device = TorchDeviceResolver.Resolve(options.Device, context.GpuDeviceId, context.FallbackToCpu, msg => channel.Warning(MessageSensitivity.None, msg));
             if (options.NumberOfThreads is int threads) set_num_threads(threads); // checked by the options
             string features = featureColumnName;
-            var read = DataViewTensorReader.Read(trainData, features, options.LabelColumnName, options.ExampleWeightColumnName, output: output);
-            owned.Add(read.Data);
+            StreamedTrainingData? streamed = null;
+            DataViewTensorReader.Result read;
+            if (options is ShapeTrainerOptions { ShuffleBufferRows: int bufferRows })
+            {
+                // Streaming: the rows stay in the data view; a sample of them stands in for the training rows where the
+                // run needs rows in memory (BatchNorm statistics, checks).
+                if (validationData is null && options.ValidationFraction > 0)
+                    throw new ArgumentException("ValidationFraction holds rows out of the training rows in memory; with ShuffleBufferRows (streaming), pass a ValidationSet instead.",
+                        nameof(options.ValidationFraction));
+                streamed = StreamedTrainingData.Read(trainData, features, options.LabelColumnName, options.ExampleWeightColumnName, output,
+                    bufferRows, options.BatchNormSampleRows, seed);
+                owned.Add(streamed);
+                read = new DataViewTensorReader.Result(streamed.Sample, streamed.Skipped, 0);
+            }
+            else
+            {
+                read = DataViewTensorReader.Read(trainData, features, options.LabelColumnName, options.ExampleWeightColumnName, output: output);
+                owned.Add(read.Data);
+            }
             if (read.SkippedMissingLabels > 0)
                 channel.Warning(MessageSensitivity.None, $"Skipped {read.SkippedMissingLabels} training rows whose label '{options.LabelColumnName}' is missing (key 0).");
             var labelColumn = trainData.Schema[options.LabelColumnName];
@@ -115,8 +141,14 @@ internal sealed class TrainingRun : IDisposable
             }
             var train = read.Data.To(device);
             if (!ReferenceEquals(train, read.Data)) owned.Add(train);
-            var (targetMean, targetStd) = output == NetworkOutput.Linear ? StandardizeTargets(train, validation) : (0.0, 1.0);
-            var run = new TrainingRun(channel, seed, device, train, validation, labels, features, output, targetMean, targetStd);
+            var (targetMean, targetStd) = output == NetworkOutput.Linear
+                ? streamed is null ? StandardizeTargets(train, validation) : StandardizeTargets(train, validation, streamed.LabelMean, streamed.LabelStd)
+                : (0.0, 1.0);
+            streamed?.StandardizeTargets(targetMean, targetStd);
+            var run = new TrainingRun(channel, seed, device, train, validation, labels, features, output, targetMean, targetStd)
+            {
+                Streamed = streamed,
+            };
             run._owned.AddRange(owned);
             return run;
         }
@@ -132,13 +164,13 @@ internal sealed class TrainingRun : IDisposable
     /// standardized in place with them. The network learns the standardized label, and its spec un-standardizes its output,
     /// so that labels in any units (prices, years) train alike.
     /// </summary>
-    private static (double Mean, double Std) StandardizeTargets(TensorDataset train, TensorDataset? validation)
+    private static (double Mean, double Std) StandardizeTargets(TensorDataset train, TensorDataset? validation, double? streamedMean = null, double? streamedStd = null)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var y = train.Labels.to_type(ScalarType.Float64);
-        double mean = y.mean().item<double>();
-        double std = y.sub(mean).square().mean().sqrt().item<double>();
+        double mean = streamedMean ?? y.mean().item<double>();
+        double std = streamedStd ?? y.sub(mean).square().mean().sqrt().item<double>();
         if (!(std > 1e-12) || !double.IsFinite(std)) std = 1;
         train.Labels.sub_(mean).div_(std);
         validation?.Labels.sub_(mean).div_(std);
@@ -155,11 +187,11 @@ internal sealed class TrainingRun : IDisposable
         if (!options.StandardizeFeatures) return spec;
         if (!spec.IsImageNetwork)
         {
-            var (mean, std) = FeatureStandardization.Fit(Train.Features);
+            var (mean, std) = Streamed?.Statistics.PerFeature() ?? FeatureStandardization.Fit(Train.Features);
             return spec with { FeatureMean = mean, FeatureStd = std };
         }
         if (spec.ChannelMean.Length > 0) return spec;
-        var (channelMean, channelStd) = FeatureStandardization.FitChannels(Train.Features, spec.InputShape[0]);
+        var (channelMean, channelStd) = Streamed?.Statistics.PerChannel(spec.InputShape[0]) ?? FeatureStandardization.FitChannels(Train.Features, spec.InputShape[0]);
         return spec with { ChannelMean = channelMean, ChannelStd = channelStd };
     }
 
@@ -201,12 +233,12 @@ internal sealed class TrainingRun : IDisposable
     /// <summary>The training settings of <paramref name="options"/> for this run's seed and training rows.</summary>
     public TrainingSettings SettingsFor(TrainerOptionsBase options)
     {
-        var settings = options.SettingsFor(Seed, Train.Count);
+        var settings = options.SettingsFor(Seed, TrainRows);
         return settings with { Epochs = EpochsFor(options), HuberDelta = Output == NetworkOutput.Linear ? settings.HuberDelta : null };
     }
 
     /// <summary>Epochs of a fit on this run's training rows (the automatic budget depends on the task).</summary>
-    public int EpochsFor(TrainerOptionsBase options) => options.EpochsFor(Train.Count, Output);
+    public int EpochsFor(TrainerOptionsBase options) => options.EpochsFor(TrainRows, Output);
 
     /// <summary>
     /// A new single-network (one point) model of <paramref name="spec"/>, initialized with this run's seed, on its device,
@@ -238,7 +270,7 @@ internal sealed class TrainingRun : IDisposable
             with { Output = Output, TargetMean = TargetMean, TargetStd = TargetStd };
 
     /// <summary>Batches in one pass over the training data.</summary>
-    public int BatchesPerEpoch(int batchSize) => SubspaceTrainingLoop.BatchesPerEpoch(Train.Count, batchSize);
+    public int BatchesPerEpoch(int batchSize) => SubspaceTrainingLoop.BatchesPerEpoch(TrainRows, batchSize);
 
     public void Dispose()
     {

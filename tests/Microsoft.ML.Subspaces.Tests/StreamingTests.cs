@@ -1,0 +1,91 @@
+using System.Globalization;
+using Microsoft.ML.Subspaces.Tests.Tasks;
+using Microsoft.ML.Subspaces.Trainers;
+
+namespace Microsoft.ML.Subspaces.Tests;
+
+/// <summary>
+/// Streaming mode (<c>ShuffleBufferRows</c>): the rows are read from the data view every epoch through a shuffle buffer,
+/// not held in memory; from a text file as from memory, it trains as well as the in-memory fit (within noise), is
+/// deterministic, standardizes inputs and regression labels with the statistics of all rows, and asks for a ValidationSet.
+/// </summary>
+public class StreamingTests
+{
+    private static LineTrainerOptions Options(int? buffer) => new()
+    {
+        HiddenLayers = new[] { 32 }, Epochs = 8, BatchSize = 32, Device = "cpu", Seed = 3, ShuffleBufferRows = buffer,
+    };
+
+    /// <summary>optdigits rows written as CSV and read back with ML.NET's TextLoader (a view that does not know its row count).</summary>
+    private static IDataView FromCsv(MLContext ml, string path, int rows)
+    {
+        using (var writer = new StreamWriter(path))
+            foreach (var r in TestData.Rows(TestData.OptdigitsTrain, 0, rows))
+                writer.WriteLine(string.Join(",", r.Features.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "," + r.Label.ToString(CultureInfo.InvariantCulture));
+        var loader = ml.Data.CreateTextLoader(new[]
+        {
+            new TextLoader.Column("Features", DataKind.Single, 0, 63),
+            new TextLoader.Column("Label", DataKind.UInt32, 64),
+        }, separatorChar: ',');
+        return loader.Load(path);
+    }
+
+    [Fact]
+    public void AStreamedLineFromATextFileTrainsAsWellAsInMemoryAndIsDeterministic()
+    {
+        var ml = new MLContext(seed: 1);
+        string path = Path.Combine(Path.GetTempPath(), $"streamed-{Guid.NewGuid():N}.csv");
+        try
+        {
+            var file = FromCsv(ml, path, 1200);
+            Assert.Null(file.GetRowCount()); // the loader does not know it: the first pass counts
+            var keys = TestData.MapLabelToKey(ml).Fit(file);
+            var train = keys.Transform(file);
+            var test = keys.Transform(TestData.View(ml, TestData.OptdigitsTest, 0, 500));
+            using var streamed = ml.Subspaces().Trainers.Line(Options(buffer: 200)).Fit(train);
+            using var again = ml.Subspaces().Trainers.Line(Options(buffer: 200)).Fit(train);
+            using var inMemory = ml.Subspaces().Trainers.Line(Options(buffer: null)).Fit(train);
+            double a = ml.MulticlassClassification.Evaluate(streamed.Transform(test)).MicroAccuracy;
+            double b = ml.MulticlassClassification.Evaluate(inMemory.Transform(test)).MicroAccuracy;
+            Assert.True(a > 0.85, $"streamed accuracy {a:P2}");
+            Assert.True(Math.Abs(a - b) < 0.04, $"streamed {a:P2} against in memory {b:P2}");
+            Assert.Equal(TestData.Scores(streamed.Transform(test)), TestData.Scores(again.Transform(test)));
+            // The input standardization saw every row, as in memory.
+            for (int j = 0; j < 64; j++)
+            {
+                Assert.Equal(inMemory.Network.FeatureMean[j], streamed.Network.FeatureMean[j], 9);
+                Assert.Equal(inMemory.Network.FeatureStd[j], streamed.Network.FeatureStd[j], 9);
+            }
+            Assert.Equal(8, streamed.TrainingHistory.Count);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void StreamedRegressionStandardizesTheLabelWithEveryRow()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = RegressionTests.Rows(900, seed: 1, scale: 1);
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var options = RegressionTests.Options(seed: 3);
+        options.ShuffleBufferRows = 128;
+        using var streamed = ml.Subspaces().Regression.Trainers.Line(options).Fit(data);
+        Assert.Equal(rows.Average(r => r.Label), streamed.Network.TargetMean, 1);
+        var test = ml.Data.LoadFromEnumerable(RegressionTests.Rows(300, seed: 2, scale: 1));
+        Assert.True(ml.Regression.Evaluate(streamed.Transform(test)).RSquared > 0.9);
+    }
+
+    [Fact]
+    public void StreamingAsksForAValidationSetNotAFraction()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = Options(buffer: 100);
+        options.ValidationFraction = 0.2;
+        var e = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.Line(options).Fit(TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 200))));
+        Assert.Contains("ValidationSet", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.Subspaces().Trainers.Line(Options(buffer: 0)));
+    }
+}
