@@ -57,6 +57,34 @@ public static class TabularTaskSamples
         Add("standard", standard);
         Add("line midpoint", midpoint);
         Add("line endpoint ensemble", ends);
+        if (settings.Database)
+        {
+            // The same training rows in a SQLite file, read back through ML.NET's DatabaseLoader and the same featurizer,
+            // the line trained in streaming mode: the database is queried again every epoch.
+            string path = Path.Combine(Path.GetTempPath(), $"subspaces-adult-{Environment.ProcessId}.sqlite");
+            try
+            {
+                var rawTrain = settings.Validation ? null : QualityDatasets.ReadAdult("adult.data").Select(Binary).ToList();
+                if (rawTrain is null) throw new InvalidOperationException("--database trains on the whole training file: leave out --validation.");
+                AdultDatabase.Write(path, rawTrain);
+                var fromDatabase = featurize.Transform(AdultDatabase.Load(ml, path));
+                var streamed = new List<CalibratedBinaryClassificationMetrics>();
+                for (int seed = 0; seed < settings.Seeds; seed++)
+                {
+                    var options = Configure(new LineTrainerOptions(), settings, seed);
+                    options.ShuffleBufferRows = 4096;
+                    using var line = ml.Subspaces().BinaryClassification.Trainers.Line(options).Fit(fromDatabase);
+                    streamed.Add(ml.BinaryClassification.Evaluate(line.Transform(test)));
+                    Console.WriteLine($"seed {seed}: AUC line midpoint streamed from SQLite {streamed[^1].AreaUnderRocCurve:F4}");
+                }
+                Add("line midpoint, from SQLite", streamed);
+            }
+            finally
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                File.Delete(path);
+            }
+        }
         Add("LightGbm", new[] { ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.LightGbm().Fit(train).Transform(test)) });
         Add("FastTree", new[] { ml.BinaryClassification.Evaluate(ml.BinaryClassification.Trainers.FastTree().Fit(train).Transform(test)) });
 
@@ -133,7 +161,7 @@ public static class TabularTaskSamples
     }
 
     /// <summary>An Adult row with the Boolean label binary classification reads: income above 50K.</summary>
-    private sealed class AdultBinaryRow
+    internal sealed class AdultBinaryRow
     {
         public float Age { get; set; }
         public string WorkClass { get; set; } = "";
@@ -152,7 +180,7 @@ public static class TabularTaskSamples
         public bool Label { get; set; }
     }
 
-    private static AdultBinaryRow Binary(QualityDatasets.AdultRow r) => new()
+    internal static AdultBinaryRow Binary(QualityDatasets.AdultRow r) => new()
     {
         Age = r.Age, WorkClass = r.WorkClass, Fnlwgt = r.Fnlwgt, Education = r.Education, EducationNum = r.EducationNum,
         MaritalStatus = r.MaritalStatus, Occupation = r.Occupation, Relationship = r.Relationship, Race = r.Race, Sex = r.Sex,

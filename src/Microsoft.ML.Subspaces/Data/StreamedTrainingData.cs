@@ -18,15 +18,17 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
     private readonly LabeledRowReader.Columns _columns;
     private readonly string? _weightColumn;
     private readonly int _bufferRows;
-    private readonly float[] _blockFeatures;
-    private readonly long[] _blockClasses;
-    private readonly float[] _blockValues, _blockWeights;
+    private readonly Block[] _blocks;
+    private Block _current;
+    private Task<Block>? _pending;
     private LabeledRowReader? _reader;
     private long[] _order = Array.Empty<long>();
-    private int _filled, _position;
+    private int _position;
     private Generator? _generator;
     private Device? _device;
     private int _batchSize;
+    private float[] _batchFeatures = Array.Empty<float>(), _batchValues = Array.Empty<float>(), _batchWeights = Array.Empty<float>();
+    private long[] _batchClasses = Array.Empty<long>();
     private double _targetMean, _targetStd = 1;
 
     private StreamedTrainingData(IDataView data, LabeledRowReader.Columns columns, string? weightColumn, int bufferRows,
@@ -41,10 +43,19 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         Sample = sample;
         LabelMean = labelMean;
         LabelStd = labelStd;
-        _blockFeatures = new float[(long)bufferRows * columns.FeatureSize];
-        _blockClasses = columns.Output == NetworkOutput.Softmax ? new long[bufferRows] : Array.Empty<long>();
-        _blockValues = columns.Output == NetworkOutput.Softmax ? Array.Empty<float>() : new float[bufferRows];
-        _blockWeights = columns.Weight is not null ? new float[bufferRows] : Array.Empty<float>();
+        // Two blocks: one served while the next is read on another thread.
+        _blocks = new[] { new Block(bufferRows, columns), new Block(bufferRows, columns) };
+        _current = _blocks[0];
+    }
+
+    /// <summary>A buffer of rows read from the view, in the view's order.</summary>
+    private sealed class Block(int rows, LabeledRowReader.Columns columns)
+    {
+        public readonly float[] Features = new float[(long)rows * columns.FeatureSize];
+        public readonly long[] Classes = columns.Output == NetworkOutput.Softmax ? new long[rows] : Array.Empty<long>();
+        public readonly float[] Values = columns.Output == NetworkOutput.Softmax ? Array.Empty<float>() : new float[rows];
+        public readonly float[] Weights = columns.Weight is not null ? new float[rows] : Array.Empty<float>();
+        public int Filled;
     }
 
     /// <summary>Usable training rows (rows with a missing class label are skipped, as in memory).</summary>
@@ -138,43 +149,72 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         _device = device;
         _batchSize = batchSize;
         _reader = new LabeledRowReader(_data, _columns, _weightColumn, "training");
-        _filled = _position = 0;
+        _current = _blocks[0];
+        _current.Filled = _position = 0;
+        _pending = ReadAhead(_blocks[1]);
+        // One set of batch arrays for the epoch: a batch a step would otherwise leave as much garbage as the data set.
+        if (_batchFeatures.Length != (long)batchSize * _columns.FeatureSize)
+        {
+            _batchFeatures = new float[(long)batchSize * _columns.FeatureSize];
+            _batchClasses = _current.Classes.Length > 0 ? new long[batchSize] : Array.Empty<long>();
+            _batchValues = _current.Classes.Length > 0 ? Array.Empty<float>() : new float[batchSize];
+            _batchWeights = _current.Weights.Length > 0 ? new float[batchSize] : Array.Empty<float>();
+        }
     }
 
-    /// <summary>Reads the next block of rows and draws its order from the fit's generator; false at the end of the data.</summary>
+    /// <summary>Reads the next rows of the view into <paramref name="block"/> on a thread-pool thread (the reader is used by one read at a time).</summary>
+    private Task<Block> ReadAhead(Block block)
+    {
+        var reader = _reader!;
+        return Task.Run(() =>
+        {
+            int d = _columns.FeatureSize;
+            block.Filled = 0;
+            while (block.Filled < _bufferRows && reader.MoveNext(block.Features.AsSpan(block.Filled * d, d)))
+            {
+                if (block.Classes.Length > 0) block.Classes[block.Filled] = reader.ClassIndex;
+                else block.Values[block.Filled] = (float)((reader.Value - _targetMean) / _targetStd);
+                if (block.Weights.Length > 0) block.Weights[block.Filled] = reader.Weight;
+                block.Filled++;
+            }
+            return block;
+        });
+    }
+
+    /// <summary>
+    /// Takes the block read ahead (waiting for it), draws its order from the fit's generator, and starts reading the next
+    /// one into the block just served; false at the end of the data.
+    /// </summary>
     private bool Refill()
     {
-        int d = _columns.FeatureSize;
-        _filled = 0;
-        while (_filled < _bufferRows && _reader!.MoveNext(_blockFeatures.AsSpan(_filled * d, d)))
-        {
-            if (_blockClasses.Length > 0) _blockClasses[_filled] = _reader.ClassIndex;
-            else _blockValues[_filled] = (float)((_reader.Value - _targetMean) / _targetStd);
-            if (_blockWeights.Length > 0) _blockWeights[_filled] = _reader.Weight;
-            _filled++;
-        }
+        var next = _pending!.GetAwaiter().GetResult(); // a read failure surfaces here, naming the row
+        _pending = null;
+        if (next.Filled == 0) return false;
+        var served = _current;
+        _current = next;
         _position = 0;
-        if (_filled == 0) return false;
-        using var order = randperm(_filled, generator: _generator);
-        _order = order.data<long>().ToArray();
+        using (var order = randperm(_current.Filled, generator: _generator))
+            _order = order.data<long>().ToArray();
+        _pending = ReadAhead(served);
         return true;
     }
 
     public (Tensor X, Tensor Y, Tensor? W) Next()
     {
         int d = _columns.FeatureSize;
-        var x = new float[(long)_batchSize * d];
-        var classes = _blockClasses.Length > 0 ? new long[_batchSize] : null;
-        var values = classes is null ? new float[_batchSize] : null;
-        var weights = _blockWeights.Length > 0 ? new float[_batchSize] : null;
+        var x = _batchFeatures;
+        var classes = _current.Classes.Length > 0 ? _batchClasses : null;
+        var values = classes is null ? _batchValues : null;
+        var weights = _current.Weights.Length > 0 ? _batchWeights : null;
         int rows = 0;
-        while (rows < _batchSize && (_position < _filled || Refill()))
+        while (rows < _batchSize && (_position < _current.Filled || _pending is not null && Refill()))
         {
+            var block = _current;
             int r = (int)_order[_position++];
-            _blockFeatures.AsSpan(r * d, d).CopyTo(x.AsSpan(rows * d, d));
-            if (classes is not null) classes[rows] = _blockClasses[r];
-            else values![rows] = _blockValues[r];
-            if (weights is not null) weights[rows] = _blockWeights[r];
+            block.Features.AsSpan(r * d, d).CopyTo(x.AsSpan(rows * d, d));
+            if (classes is not null) classes[rows] = block.Classes[r];
+            else values![rows] = block.Values[r];
+            if (weights is not null) weights[rows] = block.Weights[r];
             rows++;
         }
         if (rows == 0) throw new InvalidOperationException("The training data returned fewer rows than its first pass counted: the data view is not repeatable.");
@@ -191,6 +231,10 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
 
     public void EndEpoch()
     {
+        // A read in flight finishes (or fails) before its reader goes.
+        try { _pending?.Wait(); }
+        catch (AggregateException) { } // the epoch is over (cancelled or failed): its error was reported, or does not matter
+        _pending = null;
         _reader?.Dispose();
         _reader = null;
     }

@@ -28,6 +28,9 @@ public sealed class TaskSettings : CommandSettings
     [CommandOption("--warmup <EPOCHS>")] [Description("Warm-up epochs (default: the trainers' default).")]
     public double? WarmupEpochs { get; set; }
 
+    [CommandOption("--database")] [Description("adult: also train the line streamed from a SQLite copy of the training rows (DatabaseLoader, ShuffleBufferRows 4096).")]
+    public bool Database { get; set; }
+
     [CommandOption("--validation")] [Description("Train on 80% of the training rows and score the other 20% (where defaults are chosen), not the test rows.")]
     public bool Validation { get; set; }
 
