@@ -33,3 +33,12 @@ public sealed record SimplexGridPoint(double[] Position, double Accuracy, double
 /// <param name="ChangedRows">Rows whose label actually changed.</param>
 /// <param name="Rows">Metrics of every model.</param>
 public sealed record LabelNoiseResult(double Fraction, int ChangedRows, IReadOnlyList<ExperimentRow> Rows);
+
+/// <summary>A model's accuracy on corrupted test images (<see cref="SubspaceExperiments.CorruptionRobustness"/>).</summary>
+/// <param name="Model">The model's name.</param>
+/// <param name="Corruption">The corruption, or null for the clean images.</param>
+/// <param name="Severity">1 to 5 (0 for the clean images).</param>
+/// <param name="Accuracy">Test accuracy.</param>
+/// <param name="LogLoss">Mean negative log-likelihood.</param>
+/// <param name="ExpectedCalibrationError">ECE over equal-width bins.</param>
+public sealed record CorruptionRow(string Model, ImageCorruption? Corruption, int Severity, double Accuracy, double LogLoss, double ExpectedCalibrationError);

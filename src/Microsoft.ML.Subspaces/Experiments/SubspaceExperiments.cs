@@ -118,6 +118,52 @@ public sealed class SubspaceExperiments
     public IDataView WithLabelNoise(IDataView data, double fraction, int seed, string labelColumnName = "Label") =>
         new NoisyLabelDataView(data, labelColumnName, fraction, seed);
 
+    /// <summary>
+    /// <paramref name="data"/> with its image features corrupted (<see cref="ImageCorruption"/> at <paramref name="severity"/>
+    /// 1 to 5), deterministically: row i is corrupted by draws seeded from (<paramref name="seed"/>, corruption, severity, i).
+    /// </summary>
+    /// <param name="data">Rows with planar image features <c>[C, H, W]</c>.</param>
+    /// <param name="corruption">The corruption.</param>
+    /// <param name="severity">1 (mildest) to 5.</param>
+    /// <param name="seed">Seed of the random draws.</param>
+    /// <param name="featureColumnName">The image features column.</param>
+    /// <param name="imageShape">[C, H, W] when the column does not carry its dimensions.</param>
+    /// <param name="pixelRange">The largest pixel value: 1 for pixels in [0, 1], 255 for ExtractPixels' bytes.</param>
+    public IDataView WithCorruption(IDataView data, ImageCorruption corruption, int severity, int seed = 0, string featureColumnName = "Features",
+        int[]? imageShape = null, float pixelRange = 1)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return new CorruptedImagesDataView(data, featureColumnName, imageShape, corruption, severity, seed, pixelRange);
+    }
+
+    /// <summary>
+    /// Robustness to input corruption (Wortsman et al. report ImageNet-C): every model on the clean test images and on
+    /// each corruption at severities 1 to 5 (<see cref="WithCorruption"/>), the same corrupted images for every model.
+    /// </summary>
+    public IReadOnlyList<CorruptionRow> CorruptionRobustness(IReadOnlyList<(string Name, ScorerTransformer Model)> models, IDataView test,
+        int seed = 0, IReadOnlyList<ImageCorruption>? corruptions = null, string featureColumnName = "Features", string labelColumnName = "Label",
+        int[]? imageShape = null, float pixelRange = 1, int bins = 20)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(test);
+        if (models.Count == 0) throw new ArgumentException("Give at least one model.", nameof(models));
+        var rows = new List<CorruptionRow>();
+        void Score(IDataView data, ImageCorruption? corruption, int severity)
+        {
+            var set = EvaluationSet.Read(data, models[0].Model, labelColumnName);
+            foreach (var (name, model) in models)
+            {
+                var m = set.Score(model, bins);
+                rows.Add(new CorruptionRow(name, corruption, severity, m.Accuracy, m.LogLoss, m.ExpectedCalibrationError));
+            }
+        }
+        Score(test, null, 0);
+        foreach (var corruption in corruptions ?? Enum.GetValues<ImageCorruption>())
+            for (int severity = 1; severity <= ImageCorruptions.Severities; severity++)
+                Score(WithCorruption(test, corruption, severity, seed, featureColumnName, imageShape, pixelRange), corruption, severity);
+        return rows;
+    }
+
     private static IEnumerable<int[]> Compositions(int total, int parts)
     {
         if (parts == 1) { yield return new[] { total }; yield break; }
