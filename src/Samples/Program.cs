@@ -17,6 +17,7 @@ app.Configure(config =>
     config.AddCommand<AdultCommand>("adult").WithDescription("UCI Adult as binary classification: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.");
     config.AddCommand<WineQualityCommand>("wine-quality").WithDescription("UCI white wine quality as regression: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.");
     config.AddCommand<EarlyStoppingCommand>("early-stopping").WithDescription("A line on the MNIST split allowed 100 epochs, stopped early on 20% held-out training rows.");
+    config.AddCommand<CorruptionCommand>("corruptions").WithDescription("Standard, line, layer-wise line, line ensemble and SWA on MNIST test images under five corruptions at five severities.");
     config.AddCommand<QualityCommand>("quality").WithDescription("Every classification data set, several seeds, clean and noisy labels, default options, next to LightGbm.");
     // A missing data set is a message, not a stack trace.
     config.SetExceptionHandler((exception, _) =>

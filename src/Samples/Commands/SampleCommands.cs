@@ -55,3 +55,9 @@ public sealed class EarlyStoppingCommand : Command<SampleSettings>
 {
     public override int Execute(CommandContext context, SampleSettings settings, CancellationToken cancellationToken) => EarlyStoppingSample.Run(settings);
 }
+
+/// <summary>Robustness to input corruption: MNIST test images with five corruptions at five severities.</summary>
+public sealed class CorruptionCommand : Command<CorruptionSettings>
+{
+    public override int Execute(CommandContext context, CorruptionSettings settings, CancellationToken cancellationToken) => CorruptionSample.Run(settings);
+}
