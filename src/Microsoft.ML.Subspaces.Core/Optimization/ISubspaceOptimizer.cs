@@ -26,4 +26,18 @@ internal interface ISubspaceOptimizer : IDisposable
 
     /// <summary>Steps taken (AdamW's bias correction reads it); restored with the state.</summary>
     long Steps { get; set; }
+
+    /// <summary>The points of a k-point network an optimizer must leave alone: all but <paramref name="trainablePoints"/> (none when null).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A trainable index is outside [0, k).</exception>
+    static ISet<int> Frozen(int pointCount, IReadOnlyList<int>? trainablePoints)
+    {
+        var frozen = new HashSet<int>();
+        if (trainablePoints is null) return frozen;
+        foreach (int i in trainablePoints)
+            if (i < 0 || i >= pointCount)
+                throw new ArgumentOutOfRangeException(nameof(trainablePoints), i, $"Point index {i} is outside [0, {pointCount}).");
+        for (int i = 0; i < pointCount; i++)
+            if (!trainablePoints.Contains(i)) frozen.Add(i);
+        return frozen;
+    }
 }

@@ -27,14 +27,7 @@ internal sealed class SubspaceAdamW : ISubspaceOptimizer
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
-        if (trainablePoints is not null)
-        {
-            foreach (int i in trainablePoints)
-                if (i < 0 || i >= network.PointCount)
-                    throw new ArgumentOutOfRangeException(nameof(trainablePoints), i, $"Point index {i} is outside [0, {network.PointCount}).");
-            for (int i = 0; i < network.PointCount; i++)
-                if (!trainablePoints.Contains(i)) FrozenPoints.Add(i);
-        }
+        FrozenPoints = ISubspaceOptimizer.Frozen(network.PointCount, trainablePoints);
         using var _ = no_grad();
         _first = _parameters.Select(p => zeros_like(p.Points).DetachFromDisposeScope()).ToArray();
         _second = _parameters.Select(p => zeros_like(p.Points).DetachFromDisposeScope()).ToArray();
@@ -51,7 +44,7 @@ internal sealed class SubspaceAdamW : ISubspaceOptimizer
     public IReadOnlyList<Tensor> State => _state;
 
     /// <summary>Points that are never updated (the fixed ends of a curve between two models).</summary>
-    public ISet<int> FrozenPoints { get; } = new HashSet<int>();
+    public ISet<int> FrozenPoints { get; }
 
     public CosineRegularizerTerms? CosineRegularizer((int J, int K)? pair, double beta) =>
         pair is not { } p ? null : _network.CosineRegularizer(p.J, p.K, beta);

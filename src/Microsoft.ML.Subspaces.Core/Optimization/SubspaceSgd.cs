@@ -42,14 +42,7 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
         PointCount = network.PointCount;
         Momentum = momentum;
         WeightDecay = weightDecay;
-        if (trainablePoints is not null)
-        {
-            foreach (int i in trainablePoints)
-                if (i < 0 || i >= network.PointCount)
-                    throw new ArgumentOutOfRangeException(nameof(trainablePoints), i, $"Point index {i} is outside [0, {network.PointCount}).");
-            for (int i = 0; i < network.PointCount; i++)
-                if (!trainablePoints.Contains(i)) FrozenPoints.Add(i);
-        }
+        FrozenPoints = ISubspaceOptimizer.Frozen(network.PointCount, trainablePoints);
         using var _ = no_grad();
         _momentum = _parameters.Select(p => zeros_like(p.Points).DetachFromDisposeScope()).ToArray();
         _kernelEligible = _parameters.All(p => p.Points.device_type == DeviceType.CPU && p.Points.dtype == ScalarType.Float32 && p.Points.is_contiguous());
@@ -80,7 +73,7 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
     public double GradientScale { get; set; } = 1;
 
     /// <summary>Points that are never updated (for example the fixed ends of a curve between two models).</summary>
-    public ISet<int> FrozenPoints { get; } = new HashSet<int>();
+    public ISet<int> FrozenPoints { get; }
 
     /// <summary>
     /// Whether CPU steps run <see cref="FusedSgdKernel"/> (true by default; false forces the tensor-operation path

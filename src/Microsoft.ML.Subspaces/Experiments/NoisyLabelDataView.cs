@@ -9,16 +9,14 @@ namespace Microsoft.ML.Subspaces.Experiments;
 /// permutation of the rows drawn from the seed, the first <c>fraction * N</c> of which get a uniformly drawn class
 /// (possibly the true one). Every other column passes through; rows with a missing label stay missing.
 /// </summary>
-internal sealed class NoisyLabelDataView : IDataView
+internal sealed class NoisyLabelDataView : ColumnMappedDataView
 {
-    private readonly IDataView _source;
-    private readonly DataViewSchema.Column _label;
     private readonly uint[] _keys;
 
     public NoisyLabelDataView(IDataView source, string labelColumnName, double fraction, int seed)
+        : base(source, FeatureColumns.Find(source.Schema, labelColumnName, "label"))
     {
-        _source = source;
-        int classes = FeatureColumns.CheckLabel(source.Schema, labelColumnName, out _label);
+        int classes = FeatureColumns.CheckLabel(source.Schema, labelColumnName, out var _label);
         if (((KeyDataViewType)_label.Type).RawType != typeof(uint))
             throw new ArgumentOutOfRangeException(nameof(labelColumnName), labelColumnName, $"Label column '{labelColumnName}' must be a key of UInt32 (as MapValueToKey writes).");
         var original = new List<uint>();
@@ -36,37 +34,12 @@ internal sealed class NoisyLabelDataView : IDataView
     /// <summary>Rows whose label differs from the original (at most fraction * N: some draws keep the true class).</summary>
     public int ChangedRows { get; }
 
-    public DataViewSchema Schema => _source.Schema;
-    public bool CanShuffle => false;
-    public long? GetRowCount() => _keys.Length;
+    public override long? GetRowCount() => _keys.Length;
 
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(this, _source.GetRowCursor(columnsNeeded));
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        new[] { GetRowCursor(columnsNeeded, rand) };
-
-    private sealed class Cursor(NoisyLabelDataView parent, DataViewRowCursor inner) : DataViewRowCursor
+    protected override ValueGetter<TValue> MappedGetter<TValue>(DataViewRowCursor row, DataViewSchema.Column column)
     {
-        public override DataViewSchema Schema => parent.Schema;
-        public override long Position => inner.Position;
-        public override long Batch => inner.Batch;
-        public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
-        public override bool IsColumnActive(DataViewSchema.Column column) => inner.IsColumnActive(column);
-        public override bool MoveNext() => inner.MoveNext();
-
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (column.Index != parent._label.Index) return inner.GetGetter<TValue>(column);
-            if (typeof(TValue) != typeof(uint)) throw new InvalidOperationException($"Column '{column.Name}' is a key of UInt32, not {typeof(TValue).Name}.");
-            ValueGetter<uint> getter = (ref uint value) => value = parent._keys[inner.Position];
-            return (ValueGetter<TValue>)(Delegate)getter;
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
-        }
+        if (typeof(TValue) != typeof(uint)) throw new InvalidOperationException($"Column '{column.Name}' is a key of UInt32, not {typeof(TValue).Name}.");
+        ValueGetter<uint> getter = (ref uint value) => value = _keys[row.Position];
+        return (ValueGetter<TValue>)(Delegate)getter;
     }
 }
