@@ -41,6 +41,44 @@ public static class SubspacePlots
         return Save(plot, basePath);
     }
 
+    /// <summary>
+    /// Robustness to input corruption: each model's accuracy against severity (0: the clean images; 1 to 5: the mean over
+    /// the corruptions of <see cref="SubspaceExperiments.CorruptionRobustness"/>).
+    /// </summary>
+    public static PlotFiles AccuracyUnderCorruption(string basePath, string title, IReadOnlyList<CorruptionRow> rows)
+    {
+        if (rows.Count == 0) throw new ArgumentException("No rows.", nameof(rows));
+        var plot = NewPlot(title);
+        var models = rows.Select(r => r.Model).Distinct().ToArray();
+        for (int i = 0; i < models.Length; i++)
+        {
+            var mine = rows.Where(r => r.Model == models[i]).ToList();
+            var line = Line(models[i], Palette[i % Palette.Length], 2, markerSize: 3);
+            line.Points.AddRange(mine.GroupBy(r => r.Severity).OrderBy(g => g.Key).Select(g => new DataPoint(g.Key, g.Average(r => r.Accuracy) * 100)));
+            plot.Series.Add(line);
+        }
+        Finish(plot, "severity (0: clean images; 1-5: mean over the corruptions)", "test accuracy (%)");
+        return Save(plot, basePath);
+    }
+
+    /// <summary>
+    /// Garipov et al.'s ensemble of a curve's start w0 with its point phi(t): accuracy of phi(t) alone and of the two-model
+    /// ensemble as functions of t (<see cref="SubspaceExperiments.EnsemblesWithStart"/>).
+    /// </summary>
+    public static PlotFiles EnsemblesWithStart(string basePath, string title, IReadOnlyList<StartEnsemblePoint> points)
+    {
+        if (points.Count == 0) throw new ArgumentException("No points.", nameof(points));
+        var plot = NewPlot(title);
+        var alone = Line("phi(t) alone", Palette[0], 2, markerSize: 2.5);
+        alone.Points.AddRange(points.Select(p => new DataPoint(p.T, p.Accuracy * 100)));
+        var pair = Line("ensemble of w0 and phi(t)", Palette[1], 2, markerSize: 2.5);
+        pair.Points.AddRange(points.Select(p => new DataPoint(p.T, p.EnsembleAccuracy * 100)));
+        plot.Series.Add(alone);
+        plot.Series.Add(pair);
+        Finish(plot, "position on the curve, t (0: w0)", "test accuracy (%)");
+        return Save(plot, basePath);
+    }
+
     /// <summary>Accuracy of the ensemble of P(a) and P(1 - a) as a function of a, with optional reference levels (a standard model, say).</summary>
     public static PlotFiles SymmetricEnsembles(string basePath, string title, IReadOnlyList<SymmetricEnsemblePoint> points,
         params (string Label, double Accuracy)[] references)

@@ -31,6 +31,29 @@ public sealed class PlotTests : IDisposable
         new(Enumerable.Range(0, 11).Select(i => i / 10.0).Select(t => new PathPoint(t, accuracy(t), 0.2, 0.01)).ToArray());
 
     [Fact]
+    public void AccuracyUnderCorruptionIsWritten()
+    {
+        var rows = new List<CorruptionRow>();
+        foreach (var model in new[] { "standard", "line midpoint" })
+        {
+            rows.Add(new CorruptionRow(model, null, 0, 0.97, 0.1, 0.01));
+            foreach (var corruption in Enum.GetValues<ImageCorruption>())
+                for (int severity = 1; severity <= 5; severity++)
+                    rows.Add(new CorruptionRow(model, corruption, severity, 0.97 - 0.08 * severity, 0.5, 0.05));
+        }
+        var files = SubspacePlots.AccuracyUnderCorruption(System.IO.Path.Combine(_folder, "corruption"), "Accuracy under corruption", rows);
+        AssertValid(files, "line midpoint", "severity");
+    }
+
+    [Fact]
+    public void EnsemblesWithStartIsWritten()
+    {
+        var points = Enumerable.Range(0, 11).Select(i => new StartEnsemblePoint(i / 10.0, 0.96 - 0.01 * Math.Sin(Math.PI * i / 10.0), 0.15, 0.96 + 0.002 * i / 10.0, 0.13)).ToArray();
+        var files = SubspacePlots.EnsemblesWithStart(System.IO.Path.Combine(_folder, "start"), "Ensembles with w0", points);
+        AssertValid(files, "ensemble of w0 and phi(t)", "phi(t) alone");
+    }
+
+    [Fact]
     public void AccuracyAlongPathsIsWritten()
     {
         var files = SubspacePlots.AccuracyAlongPaths(System.IO.Path.Combine(_folder, "paths"), "Accuracy along paths",

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Subspaces.Evaluation;
+using Microsoft.ML.Subspaces.Experiments;
 using Microsoft.ML.Subspaces.Plots;
 using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Optimization;
@@ -47,6 +48,10 @@ internal static class ComparisonReport
             var layerWise = Fit("layer-wise line", new LineTrainerOptions { Epochs = epochs, LayerWise = true }, o => ml.Subspaces().Trainers.Line(o), trainData, train.Count);
             var curve = Fit("curve", new CurveTrainerOptions { Epochs = epochs }, o => ml.Subspaces().Trainers.Curve(o), trainData, train.Count);
             var simplex = Fit("simplex of 3", new SimplexTrainerOptions { Epochs = epochs, Vertices = 3 }, o => ml.Subspaces().Trainers.Simplex(o), trainData, train.Count);
+            // The paper's calibration baselines: dropout, label smoothing, and the midpoint with label smoothing.
+            var dropout = Fit("standard, dropout 0.2", new StandardTrainerOptions { Epochs = epochs, Dropout = 0.2 }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count);
+            var smoothed = Fit("standard, label smoothing 0.1", new StandardTrainerOptions { Epochs = epochs, LabelSmoothing = 0.1 }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count);
+            var smoothedLine = Fit("line, label smoothing 0.1", new LineTrainerOptions { Epochs = epochs, LabelSmoothing = 0.1 }, o => ml.Subspaces().Trainers.Line(o), trainData, train.Count);
             var swa = ml.Subspaces().Trainers.StochasticWeightAveraging(new StochasticWeightAveragingOptions { Epochs = epochs, SwaStartEpoch = (int)(epochs * 0.6) }).Fit(trainData);
             Console.WriteLine("trained SWA");
             int cycles = Math.Max(1, epochs / 5), cycleEpochs = 2;
@@ -69,6 +74,9 @@ internal static class ComparisonReport
             rows.Add(new("simplex of 3, vertex ensemble", Eval(simplex.WithEnsemble(SubspaceEnsemble.Endpoints)), epochs));
             rows.Add(new("SWA", Eval(swa), epochs));
             rows.Add(new($"FGE ({snapshots.Count} snapshots)", Eval(fge), pretrain + cycles * cycleEpochs));
+            rows.Add(new("standard, dropout 0.2", Eval(dropout), epochs));
+            rows.Add(new("standard, label smoothing 0.1", Eval(smoothed), epochs));
+            rows.Add(new("line midpoint, label smoothing 0.1", Eval(smoothedLine), epochs));
             rows.Add(new("independent ensemble of 2", Eval(ml.Subspaces().Ensemble(standard, standard2)), 2 * epochs));
 
             md.AppendLine($"## {(noise > 0 ? "With 20% label noise (training split only, fixed seed)" : "Clean labels")}").AppendLine();
@@ -100,7 +108,45 @@ internal static class ComparisonReport
             foreach (var (title, files) in new[] { ("Accuracy along paths", paths), ("Symmetric ensembles", ensembles), ("Simplex", triangle), ("Reliability", reliability), ("FGE", fgePlot) })
                 md.AppendLine($"![{title}]({Path.GetFileName(files.Png)}) ([SVG]({Path.GetFileName(files.Svg)}))").AppendLine();
 
-            foreach (var m in new IDisposable[] { standard, standard2, line, layerWise, curve, simplex, swa, fge }) m.Dispose();
+            if (noise == 0)
+            {
+                // Robustness to input corruption (the paper's ImageNet-C experiment, on the MNIST test images).
+                Console.WriteLine("corruptions ...");
+                using var lineEnds = line.WithEnsemble(SubspaceEnsemble.Endpoints);
+                var corruptionRows = ml.Subspaces().Experiments.CorruptionRobustness(new (string, ScorerTransformer)[]
+                {
+                    ("standard", standard), ("line midpoint", line), ("layer-wise line midpoint", layerWise), ("line endpoint ensemble", lineEnds), ("SWA", swa),
+                }, testData, seed: 1234, imageShape: new[] { 1, 28, 28 });
+                var corruptions = Enum.GetValues<ImageCorruption>();
+                md.AppendLine("### Robustness to input corruption").AppendLine();
+                md.AppendLine("Test accuracy on the MNIST test images under each corruption, mean over severities 1-5 (the library's deterministic corruptions, seed 1234).").AppendLine();
+                md.AppendLine("| model | clean | " + string.Join(" | ", corruptions) + " | mean |");
+                md.AppendLine("| --- | ---: |" + string.Concat(corruptions.Select(_ => " ---: |")) + " ---: |");
+                foreach (var model in corruptionRows.Select(r => r.Model).Distinct())
+                {
+                    var mine = corruptionRows.Where(r => r.Model == model).ToList();
+                    var perCorruption = corruptions.Select(c => mine.Where(r => r.Corruption == c).Average(r => r.Accuracy) * 100).ToArray();
+                    md.AppendLine(FormattableString.Invariant($"| {model} | {mine.Single(r => r.Corruption is null).Accuracy * 100:F2}% | ") +
+                                  string.Join(" | ", perCorruption.Select(v => FormattableString.Invariant($"{v:F2}%"))) + FormattableString.Invariant($" | {perCorruption.Average():F2}% |"));
+                }
+                md.AppendLine();
+                var corruptionPlot = SubspacePlots.AccuracyUnderCorruption(Path.Combine(folder, "corruption"), "Accuracy under input corruption (mean over five corruptions)", corruptionRows);
+                md.AppendLine($"![Corruption]({Path.GetFileName(corruptionPlot.Png)}) ([SVG]({Path.GetFileName(corruptionPlot.Svg)}))").AppendLine();
+
+                // Garipov et al.: a curve fitted between the two standard models, each point ensembled with the start w0.
+                Console.WriteLine("curve between the two standard models ...");
+                using var fitted = ml.Subspaces().Trainers.ConnectCurve(standard, standard2, new ConnectCurveOptions { Epochs = epochs }).Fit(trainData);
+                var withStart = ml.Subspaces().Experiments.EnsemblesWithStart(fitted, testData, 11);
+                md.AppendLine("### Ensembles of w0 with points of a fitted curve").AppendLine();
+                md.AppendLine("| t | phi(t) alone | ensemble of w0 and phi(t) |").AppendLine("| ---: | ---: | ---: |");
+                foreach (var point in withStart)
+                    md.AppendLine(FormattableString.Invariant($"| {point.T:F1} | {point.Accuracy * 100:F2}% | {point.EnsembleAccuracy * 100:F2}% |"));
+                md.AppendLine();
+                var startPlot = SubspacePlots.EnsemblesWithStart(Path.Combine(folder, "start-ensembles"), "A fitted curve: phi(t) alone and ensembled with w0", withStart);
+                md.AppendLine($"![Ensembles with w0]({Path.GetFileName(startPlot.Png)}) ([SVG]({Path.GetFileName(startPlot.Svg)}))").AppendLine();
+            }
+
+            foreach (var m in new IDisposable[] { standard, standard2, line, layerWise, curve, simplex, swa, fge, dropout, smoothed, smoothedLine }) m.Dispose();
         }
         md.AppendLine(FormattableString.Invariant($"Generated in {clock.Elapsed.TotalMinutes:F1} minutes by `dotnet run -c Release --project src/Samples/Report -- --epochs {epochs}`."));
         var report = Path.Combine(folder, "report.md");
