@@ -58,6 +58,9 @@ public static class SubspacePlots
             plot.Series.Add(line);
         }
         Finish(plot, "severity (0: clean images; 1-5: mean over the corruptions)", "test accuracy (%)");
+        var severity = plot.Axes.First(a => a.Position == AxisPosition.Bottom);
+        severity.MajorStep = severity.MinorStep = 1; // whole severities only
+        plot.Legends[0].LegendPosition = LegendPosition.TopRight; // accuracy falls to the right: the top right is free
         return Save(plot, basePath);
     }
 
