@@ -53,8 +53,8 @@ public static class QualityDatasets
 
     private static DigitSet Scaled(DigitSet set, float factor) => set with { Features = Array.ConvertAll(set.Features, v => v * factor) };
 
-    /// <summary>One census row of UCI Adult.</summary>
-    public sealed class AdultRow
+    /// <summary>The fourteen census columns of a UCI Adult row (the label is the derived class's).</summary>
+    public abstract class AdultFeatures
     {
         public float Age { get; set; }
         public string WorkClass { get; set; } = "";
@@ -70,6 +70,11 @@ public static class QualityDatasets
         public float CapitalLoss { get; set; }
         public float HoursPerWeek { get; set; }
         public string NativeCountry { get; set; } = "";
+    }
+
+    /// <summary>One census row of UCI Adult with its income class as text ("&lt;=50K", "&gt;50K").</summary>
+    public sealed class AdultRow : AdultFeatures
+    {
         public string Label { get; set; } = "";
     }
 
@@ -97,20 +102,25 @@ public static class QualityDatasets
         return new QualityDataset("adult", NetworkArchitecture.Mlp, ml.Data.Cache(featurizer.Transform(train)), ml.Data.Cache(featurizer.Transform(test)), rows);
     }
 
-    internal static List<AdultRow> ReadAdult(string file)
+    internal static List<AdultRow> ReadAdult(string file) => ReadAdult<AdultRow>(file, (row, label) => row.Label = label);
+
+    /// <summary>The rows of an Adult file as <typeparamref name="T"/>, the income class ("&gt;50K" or "&lt;=50K") given to <paramref name="setLabel"/>.</summary>
+    internal static List<T> ReadAdult<T>(string file, Action<T, string> setLabel) where T : AdultFeatures, new()
     {
-        var rows = new List<AdultRow>();
+        var rows = new List<T>();
         foreach (var line in File.ReadLines(SharedData.File("adult", file)).Skip(1))
         {
             var c = line.Split(',', StringSplitOptions.TrimEntries);
             if (c.Length < 15) continue; // blank lines
             float F(int i) => float.Parse(c[i], CultureInfo.InvariantCulture);
-            rows.Add(new AdultRow
+            var row = new T
             {
                 Age = F(0), WorkClass = c[1], Fnlwgt = F(2), Education = c[3], EducationNum = F(4), MaritalStatus = c[5],
                 Occupation = c[6], Relationship = c[7], Race = c[8], Sex = c[9], CapitalGain = F(10), CapitalLoss = F(11),
-                HoursPerWeek = F(12), NativeCountry = c[13], Label = c[14].TrimEnd('.'), // the test file writes ">50K."
-            });
+                HoursPerWeek = F(12), NativeCountry = c[13],
+            };
+            setLabel(row, c[14].TrimEnd('.')); // the test file writes ">50K."
+            rows.Add(row);
         }
         return rows;
     }

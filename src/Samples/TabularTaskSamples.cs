@@ -20,8 +20,8 @@ public static class TabularTaskSamples
     public static int Adult(TaskSettings settings)
     {
         var ml = new MLContext(seed: 0);
-        var train = ml.Data.LoadFromEnumerable(QualityDatasets.ReadAdult("adult.data").Select(Binary));
-        var test = ml.Data.LoadFromEnumerable(QualityDatasets.ReadAdult("adult.test").Select(Binary));
+        var train = ml.Data.LoadFromEnumerable(ReadBinaryAdult("adult.data"));
+        var test = ml.Data.LoadFromEnumerable(ReadBinaryAdult("adult.test"));
         (train, test) = Split(ml, train, test, settings.Validation);
         // What an ML.NET user writes: missing numbers replaced, categories one-hot encoded ("?" is a category), one vector.
         var numeric = QualityDatasets.AdultNumeric;
@@ -64,7 +64,7 @@ public static class TabularTaskSamples
             string path = Path.Combine(Path.GetTempPath(), $"subspaces-adult-{Environment.ProcessId}.sqlite");
             try
             {
-                var rawTrain = settings.Validation ? null : QualityDatasets.ReadAdult("adult.data").Select(Binary).ToList();
+                var rawTrain = settings.Validation ? null : ReadBinaryAdult("adult.data");
                 if (rawTrain is null) throw new InvalidOperationException("--database trains on the whole training file: leave out --validation.");
                 AdultDatabase.Write(path, rawTrain);
                 var fromDatabase = featurize.Transform(AdultDatabase.Load(ml, path));
@@ -161,32 +161,13 @@ public static class TabularTaskSamples
     }
 
     /// <summary>An Adult row with the Boolean label binary classification reads: income above 50K.</summary>
-    internal sealed class AdultBinaryRow
+    internal sealed class AdultBinaryRow : QualityDatasets.AdultFeatures
     {
-        public float Age { get; set; }
-        public string WorkClass { get; set; } = "";
-        public float Fnlwgt { get; set; }
-        public string Education { get; set; } = "";
-        public float EducationNum { get; set; }
-        public string MaritalStatus { get; set; } = "";
-        public string Occupation { get; set; } = "";
-        public string Relationship { get; set; } = "";
-        public string Race { get; set; } = "";
-        public string Sex { get; set; } = "";
-        public float CapitalGain { get; set; }
-        public float CapitalLoss { get; set; }
-        public float HoursPerWeek { get; set; }
-        public string NativeCountry { get; set; } = "";
         public bool Label { get; set; }
     }
 
-    internal static AdultBinaryRow Binary(QualityDatasets.AdultRow r) => new()
-    {
-        Age = r.Age, WorkClass = r.WorkClass, Fnlwgt = r.Fnlwgt, Education = r.Education, EducationNum = r.EducationNum,
-        MaritalStatus = r.MaritalStatus, Occupation = r.Occupation, Relationship = r.Relationship, Race = r.Race, Sex = r.Sex,
-        CapitalGain = r.CapitalGain, CapitalLoss = r.CapitalLoss, HoursPerWeek = r.HoursPerWeek, NativeCountry = r.NativeCountry,
-        Label = r.Label == ">50K",
-    };
+    internal static List<AdultBinaryRow> ReadBinaryAdult(string file) =>
+        QualityDatasets.ReadAdult<AdultBinaryRow>(file, (row, label) => row.Label = label == ">50K");
 
     /// <summary>With <paramref name="validation"/>: 80% of the training rows to train, the other 20% to score (seeded), the test rows unused.</summary>
     private static (IDataView Train, IDataView Test) Split(MLContext ml, IDataView train, IDataView test, bool validation)
