@@ -14,9 +14,11 @@ public sealed class ConnectionOptions
     public ConnectionKind Kind { get; set; } = ConnectionKind.Linear;
 
     /// <summary>
-    /// Before connecting each hidden layer, reorder the second network's neurons to the exact minimum-cost matching
-    /// with the first's (squared Euclidean distance between neuron vectors). A permutation: the second network's
-    /// function is unchanged. Default false.
+    /// Reorder the second network's hidden neurons to the exact minimum-cost matching with the first's (squared
+    /// Euclidean distance between neuron vectors), connect to that reordered network, then go on to the second network
+    /// itself by swapping its neurons back, pair by pair (the paper's second stage): the same function at both ends of
+    /// that stage, and a path continuous in weights from the first network to the second. Such a path is parametrized
+    /// by length in weight space (each stage's share of t is its share of the length). Default false.
     /// </summary>
     public bool OptimalTransport { get; set; }
 
@@ -28,10 +30,19 @@ public sealed class ConnectionOptions
     public bool WeightAdjustment { get; set; }
 
     /// <summary>
+    /// Connect an MLP with several hidden layers one hidden layer at a time, through intermediate networks that have the
+    /// second network's first layers and the first network's last ones, instead of moving every layer at once. Default
+    /// false: the paper's Linear and Arc, <c>(1 - t) A + t B</c> and the arc, over all layers simultaneously. Weight
+    /// adjustment always works layer by layer (it re-solves the layer after the moving one). The same path for a
+    /// network with one hidden layer, except that Arc moves the output bias linearly here and on the arc otherwise.
+    /// </summary>
+    public bool LayerByLayer { get; set; }
+
+    /// <summary>
     /// Training inputs (only the features column is read; labels are not needed). Required for weight adjustment.
-    /// For MLPs with several hidden layers it also builds the intermediate networks the path goes through: the
-    /// layer that bridges the second network's hidden layer to the first's next one is fitted by least squares on
-    /// it (without data the first network's own layer is used). Not used otherwise.
+    /// With <see cref="LayerByLayer"/>, for MLPs with several hidden layers, it also builds the intermediate networks
+    /// the path goes through: the layer that bridges the second network's hidden layer to the first's next one is
+    /// fitted by least squares on it (without data the first network's own layer is used). Not used otherwise.
     /// </summary>
     public IDataView? TrainingData { get; set; }
 

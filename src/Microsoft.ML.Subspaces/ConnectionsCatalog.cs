@@ -21,8 +21,8 @@ namespace Microsoft.ML.Subspaces;
 /// Supported: multilayer perceptrons (the networks of this library's trainers) with at least one hidden layer, the
 /// two of the same architecture, each predicting with one network (a standard model, or a subspace model after
 /// <c>WithPoint</c>). A hidden neuron is the vector of its incoming weights, its bias and its outgoing weights.
-/// Networks with several hidden layers are connected one hidden layer at a time through intermediate networks
-/// (see <see cref="ConnectionOptions.TrainingData"/>); t is split evenly between the transitions.
+/// Every layer moves at once by default; <see cref="ConnectionOptions.LayerByLayer"/> connects one hidden layer at a
+/// time through intermediate networks instead (as weight adjustment always does), t split evenly between the layers.
 /// </para>
 /// </summary>
 public sealed class ConnectionsCatalog
@@ -31,34 +31,34 @@ public sealed class ConnectionsCatalog
 
     internal ConnectionsCatalog(MLContext context) => _context = context;
 
-    /// <summary>The straight segment <c>(1 - t) A + t B</c> between the two networks' weights: the baseline.</summary>
+    /// <summary>The straight segment <c>(1 - t) A + t B</c> between the two networks' weights, every layer at once: the baseline.</summary>
     /// <param name="a">The first model (t = 0).</param>
     /// <param name="b">The second model (t = 1), of the same architecture.</param>
-    /// <param name="trainingData">Optional training inputs; used only by MLPs with several hidden layers to fit the intermediate networks.</param>
-    public PathTransformer Linear(SubspaceTransformer a, SubspaceTransformer b, IDataView? trainingData = null) =>
-        Connect(a, b, new ConnectionOptions { Kind = ConnectionKind.Linear, TrainingData = trainingData });
+    public PathTransformer Linear(SubspaceTransformer a, SubspaceTransformer b) =>
+        Connect(a, b, new ConnectionOptions { Kind = ConnectionKind.Linear });
 
     /// <summary>
-    /// The arc <c>mu + cos(pi t / 2)(A - mu) + sin(pi t / 2)(B - mu)</c>, neuron by neuron, with <c>mu</c> the mean of
-    /// both networks' neurons pooled: it keeps the neurons' mean and covariance where the segment shrinks them.
+    /// The arc <c>mu + cos(pi t / 2)(A - mu) + sin(pi t / 2)(B - mu)</c> over every parameter at once, row by row, with
+    /// <c>mu</c> the mean of the rows of both networks pooled, for each group of rows: the incoming weights and bias of
+    /// each hidden layer's neurons (the last hidden layer's with their outgoing weights) and the output bias. It keeps
+    /// the rows' mean and covariance where the segment shrinks them.
     /// </summary>
     /// <param name="a">The first model (t = 0).</param>
     /// <param name="b">The second model (t = 1), of the same architecture.</param>
-    /// <param name="trainingData">Optional training inputs; used only by MLPs with several hidden layers to fit the intermediate networks.</param>
-    public PathTransformer Arc(SubspaceTransformer a, SubspaceTransformer b, IDataView? trainingData = null) =>
-        Connect(a, b, new ConnectionOptions { Kind = ConnectionKind.Arc, TrainingData = trainingData });
+    public PathTransformer Arc(SubspaceTransformer a, SubspaceTransformer b) =>
+        Connect(a, b, new ConnectionOptions { Kind = ConnectionKind.Arc });
 
     /// <summary>
     /// Optimal transport: reorders the second network's hidden neurons to the exact minimum-cost matching with the
     /// first's (squared Euclidean distances between neuron vectors; the function of the second network is
-    /// unchanged), then connects by <paramref name="kind"/>.
+    /// unchanged), connects by <paramref name="kind"/>, then swaps the neurons back pair by pair to reach the second
+    /// network's own weights (see <see cref="ConnectionOptions.OptimalTransport"/>).
     /// </summary>
     /// <param name="a">The first model (t = 0).</param>
     /// <param name="b">The second model (t = 1), of the same architecture.</param>
     /// <param name="kind">Linear (default) or Arc, after matching.</param>
-    /// <param name="trainingData">Optional training inputs; used only by MLPs with several hidden layers to fit the intermediate networks.</param>
-    public PathTransformer OptimalTransport(SubspaceTransformer a, SubspaceTransformer b, ConnectionKind kind = ConnectionKind.Linear, IDataView? trainingData = null) =>
-        Connect(a, b, new ConnectionOptions { Kind = kind, OptimalTransport = true, TrainingData = trainingData });
+    public PathTransformer OptimalTransport(SubspaceTransformer a, SubspaceTransformer b, ConnectionKind kind = ConnectionKind.Linear) =>
+        Connect(a, b, new ConnectionOptions { Kind = kind, OptimalTransport = true });
 
     /// <summary>
     /// Weight adjustment: interpolates each layer's incoming weights by <paramref name="kind"/> (after optimal
@@ -108,7 +108,7 @@ public sealed class ConnectionsCatalog
             throw new ArgumentException($"The models read different features columns: a reads '{a.FeatureColumnName}', b reads '{b.FeatureColumnName}'.", nameof(b));
 
         var spec = a.Network.WithPointCount(1);
-        bool needsSample = options.TrainingData is not null && (options.WeightAdjustment || spec.HiddenSizes.Length > 1);
+        bool needsSample = options.TrainingData is not null && (options.WeightAdjustment || (options.LayerByLayer && spec.HiddenSizes.Length > 1));
         Tensor? sample = null;
         if (needsSample)
         {
@@ -118,7 +118,7 @@ public sealed class ConnectionsCatalog
         }
         var weightsA = MlpWeights.FromNetwork(mlpA, a.Shape.Coefficients(a.Positions[0]));
         var weightsB = MlpWeights.FromNetwork(mlpB, b.Shape.Coefficients(b.Positions[0]));
-        var method = new ConnectionMethod(options.Kind, options.OptimalTransport, options.WeightAdjustment);
+        var method = new ConnectionMethod(options.Kind, options.OptimalTransport, options.WeightAdjustment, options.LayerByLayer || options.WeightAdjustment);
         ConnectionPath path;
         try
         {

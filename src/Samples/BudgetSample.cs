@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Subspaces.Evaluation;
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Trainers;
 using Microsoft.ML.Subspaces.Transformers;
 using Subspaces.Samples.Common;
@@ -21,7 +22,15 @@ public static class BudgetSample
     public static int Run(Commands.BudgetSettings options)
     {
         var (train, test) = DigitDatasets.MnistSplit();
+        if (options.TrainRows is int rows) train = train.Slice(0, rows);
         int b = options.Epochs;
+        var network = options.Network == "convnet" ? NetworkArchitecture.ConvNet : NetworkArchitecture.Mlp;
+        T Configure<T>(T o) where T : NeuralNetworkTrainerOptions
+        {
+            o.Network = network;
+            if (network != NetworkArchitecture.Mlp) o.ImageShape = new[] { 1, 28, 28 };
+            return o;
+        }
         var results = new List<(string Method, int Budget, int Seed, SubspaceMetrics Metrics)>();
         var clock = Stopwatch.StartNew();
         for (int seed = 0; seed < options.Seeds; seed++)
@@ -41,7 +50,7 @@ public static class BudgetSample
             {
                 for (int k = 1; k <= 3; k++)
                 {
-                    standards.Add(ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { Epochs = b }).Fit(trainData));
+                    standards.Add(ml.Subspaces().Trainers.Standard(Configure(new StandardTrainerOptions { Epochs = b })).Fit(trainData));
                     if (k == 1) Add("single model", 1, standards[0]);
                     using (var independent = ml.Subspaces().Ensemble(standards)) Add($"independent ensemble", k, independent);
                 }
@@ -52,25 +61,26 @@ public static class BudgetSample
             }
             for (int k = 1; k <= 3; k++)
             {
-                using (var sse = ml.Subspaces().Trainers.SnapshotEnsemble(new SnapshotEnsembleOptions { Epochs = k * b, Cycles = 2 * k }).Fit(trainData))
+                using (var sse = ml.Subspaces().Trainers.SnapshotEnsemble(Configure(new SnapshotEnsembleOptions { Epochs = k * b, Cycles = 2 * k })).Fit(trainData))
                     Add("SSE (2k cycles)", k, sse);
                 const int cycleEpochs = 4;
                 int cycles = Math.Max(1, (int)Math.Round(0.35 * k * b / cycleEpochs));
                 int pretraining = Math.Max(1, k * b - (cycles * cycleEpochs - cycleEpochs / 2));
-                using (var fge = ml.Subspaces().Trainers.FastGeometricEnsemble(new FastGeometricEnsembleOptions
-                       { Epochs = pretraining, Cycles = cycles, CycleEpochs = cycleEpochs, LearningRate1 = 0.3, LearningRate2 = 1e-3 }).Fit(trainData))
+                using (var fge = ml.Subspaces().Trainers.FastGeometricEnsemble(Configure(new FastGeometricEnsembleOptions
+                       { Epochs = pretraining, Cycles = cycles, CycleEpochs = cycleEpochs, LearningRate1 = 0.3, LearningRate2 = 1e-3 })).Fit(trainData))
                     Add("FGE (4-epoch cycles, lr 0.3)", k, fge);
-                using (var line = ml.Subspaces().Trainers.Line(new LineTrainerOptions { Epochs = k * b }).Fit(trainData))
+                using (var line = ml.Subspaces().Trainers.Line(Configure(new LineTrainerOptions { Epochs = k * b })).Fit(trainData))
                 using (var ends = line.WithEnsemble(SubspaceEnsemble.Endpoints))
                     Add("line endpoint ensemble", k, ends);
-                using (var simplex = ml.Subspaces().Trainers.Simplex(new SimplexTrainerOptions { Epochs = k * b }).Fit(trainData))
+                using (var simplex = ml.Subspaces().Trainers.Simplex(Configure(new SimplexTrainerOptions { Epochs = k * b })).Fit(trainData))
                 using (var vertices = simplex.WithEnsemble(SubspaceEnsemble.Endpoints))
                     Add("simplex(3) vertex ensemble", k, vertices);
             }
         }
 
         var md = new StringBuilder();
-        md.AppendLine($"# Ensembles at equal budgets (MNIST-8k, MLP 784-512-512-10, B = {b} epochs, test rows, seeds 0-{options.Seeds - 1})").AppendLine();
+        string model = network == NetworkArchitecture.Mlp ? "MLP 784-512-512-10" : "ConvNet, images 1x28x28";
+        md.AppendLine($"# Ensembles at equal budgets (MNIST, first {train.Count:N0} rows, {model}, B = {b} epochs, test rows, seeds 0-{options.Seeds - 1})").AppendLine();
         md.AppendLine("| method | budget | accuracy % (min-max) | log-loss | ECE |").AppendLine("| --- | --- | --- | --- | --- |");
         foreach (var group in results.GroupBy(r => (r.Method, r.Budget)).OrderBy(g => g.Key.Budget).ThenBy(g => results.FindIndex(r => r.Method == g.Key.Method)))
         {

@@ -7,16 +7,25 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// A training-free connection between two MLPs as a pure function of t in [0, 1]: the weights of every layer.
 /// The path runs through networks <c>Theta_0 = A, Theta_1, ..., Theta_T</c> (B with its hidden neurons
 /// permuted when aligned by optimal transport, the same function as B); transition i goes from <c>Theta_i</c> to
-/// <c>Theta_{i+1}</c> over t in <c>[i / T, (i + 1) / T]</c>. t = 0 is A's weights and t = 1 is B's, exactly.
-/// Owns its tensors (float64, CPU).
+/// <c>Theta_{i+1}</c> over its span of t: <c>[i / T, (i + 1) / T]</c> by default, or spans in proportion to the
+/// transitions' lengths in weight space (<see cref="TransitionEnds"/>), so that the weights move at a constant speed.
+/// t = 0 is A's weights and t = 1 is B's, exactly. Owns its tensors (float64, CPU).
 /// </summary>
 internal sealed class ConnectionPath : IDisposable
 {
     private int _disposed;
 
-    public ConnectionPath(NetworkSpec spec, ConnectionMethod method, MlpWeights a, MlpWeights b, IReadOnlyList<Transition> transitions, Tensor? sample)
+    public ConnectionPath(NetworkSpec spec, ConnectionMethod method, MlpWeights a, MlpWeights b, IReadOnlyList<Transition> transitions, Tensor? sample,
+        IReadOnlyList<double>? transitionEnds = null)
     {
         if (transitions.Count == 0) throw new ArgumentException("A path needs at least one transition.", nameof(transitions));
+        if (transitionEnds is not null)
+        {
+            if (transitionEnds.Count != transitions.Count || transitionEnds[^1] != 1
+                || transitionEnds.Select((e, i) => (e, i)).Any(x => !(x.e > (x.i == 0 ? 0 : transitionEnds[x.i - 1]) && x.e <= 1)))
+                throw new ArgumentException("Transition ends must increase strictly to 1, one per transition.", nameof(transitionEnds));
+            TransitionEnds = transitionEnds.ToArray();
+        }
         Spec = spec.WithPointCount(1);
         Method = method;
         A = a;
@@ -35,6 +44,32 @@ internal sealed class ConnectionPath : IDisposable
     public MlpWeights B { get; }
 
     public IReadOnlyList<Transition> Transitions { get; }
+
+    /// <summary>The t at which each transition ends (the last is 1); null when t is split evenly.</summary>
+    public IReadOnlyList<double>? TransitionEnds { get; }
+
+    /// <summary>
+    /// Ends that give each transition a share of t proportional to its length in weight space (transitions of no
+    /// length get none of it, unless all are of no length).
+    /// </summary>
+    public static double[] EndsByLength(IReadOnlyList<Transition> transitions)
+    {
+        var lengths = transitions.Select(t => t.Length).ToArray();
+        double total = lengths.Sum();
+        if (!(total > 0)) lengths = lengths.Select(_ => 1.0).ToArray();
+        else
+        {
+            // A transition of no length still gets a sliver of t, so that the ends increase strictly.
+            double floor = 1e-9 * total;
+            lengths = lengths.Select(l => Math.Max(l, floor)).ToArray();
+        }
+        total = lengths.Sum();
+        var ends = new double[lengths.Length];
+        double sum = 0;
+        for (int i = 0; i < ends.Length; i++) ends[i] = (sum += lengths[i]) / total;
+        ends[^1] = 1;
+        return ends;
+    }
 
     /// <summary>The training inputs weight adjustment re-solves on at every point (float64 <c>[N, in]</c>); null for other methods.</summary>
     public Tensor? Sample { get; }
@@ -56,6 +91,13 @@ internal sealed class ConnectionPath : IDisposable
     /// <summary>The transition t falls in and the position s in [0, 1] within it.</summary>
     public (int Index, double S) Locate(double t)
     {
+        if (TransitionEnds is { } ends)
+        {
+            int i = 0;
+            while (i < ends.Count - 1 && t > ends[i]) i++;
+            double from = i == 0 ? 0 : ends[i - 1];
+            return (i, Math.Clamp((t - from) / (ends[i] - from), 0, 1));
+        }
         int count = Transitions.Count;
         double x = t * count;
         int index = Math.Min((int)Math.Floor(x), count - 1);
@@ -93,11 +135,17 @@ internal sealed class ConnectionPath : IDisposable
     }
 }
 
-/// <summary>Which connection a path is: the neuron interpolation, and whether optimal transport and weight adjustment are on.</summary>
-internal sealed record ConnectionMethod(ConnectionKind Kind, bool OptimalTransport, bool WeightAdjustment)
+/// <summary>
+/// Which connection a path is: the neuron interpolation, whether optimal transport and weight adjustment are on, and
+/// whether the layers move one at a time through intermediate networks (always so with weight adjustment).
+/// </summary>
+internal sealed record ConnectionMethod(ConnectionKind Kind, bool OptimalTransport, bool WeightAdjustment, bool LayerByLayer = false)
 {
-    /// <summary>"Linear", "Arc", "OT+Linear", "OT+Arc", "Linear+WA", "Arc+WA", "OT+Linear+WA", "OT+Arc+WA".</summary>
-    public string Name => (OptimalTransport ? "OT+" : "") + Kind + (WeightAdjustment ? "+WA" : "");
+    /// <summary>
+    /// "Linear", "Arc", "OT+Linear", "OT+Arc", "Linear+WA", "Arc+WA", "OT+Linear+WA", "OT+Arc+WA"; the layer-by-layer
+    /// construction without weight adjustment adds " (layer by layer)".
+    /// </summary>
+    public string Name => (OptimalTransport ? "OT+" : "") + Kind + (WeightAdjustment ? "+WA" : LayerByLayer ? " (layer by layer)" : "");
 
     public override string ToString() => Name;
 }

@@ -5,14 +5,20 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Connections;
 
 /// <summary>
-/// Builds a <see cref="ConnectionPath"/> from two MLPs of the same architecture, one hidden layer at a time.
+/// Builds a <see cref="ConnectionPath"/> from two MLPs of the same architecture.
 /// <para>
-/// For hidden layer k (k = 0 .. L-1) the path goes from <c>Theta_k</c> to <c>Theta_{k+1}</c>, where
-/// <c>Theta_k</c> has B's first k layers (aligned), then a bridge layer k that reads B's hidden layer k - 1 and
-/// stands in for A's layer k, then A's remaining layers. The bridge is the least-squares fit of A's
-/// pre-activations from B's activations on the sample when data is given, and A's own layer otherwise (after
-/// optimal transport B's neurons sit where A's matching neurons sit). A one-hidden-layer MLP has no bridge: its
-/// path is a single transition from A to B.
+/// By default every layer moves at once (<see cref="SimultaneousTransition"/>): the paper's Linear and Arc. With optimal
+/// transport, B's hidden neurons are first reordered layer by layer, from the input up, to the minimum-cost matching
+/// with A's (incoming weights and bias; the last hidden layer also by its outgoing weights), and the path goes to that
+/// reordered B.
+/// </para>
+/// <para>
+/// Layer by layer (an option, and always with weight adjustment): for hidden layer k (k = 0 .. L-1) the path goes from
+/// <c>Theta_k</c> to <c>Theta_{k+1}</c>, where <c>Theta_k</c> has B's first k layers (aligned), then a bridge layer k
+/// that reads B's hidden layer k - 1 and stands in for A's layer k, then A's remaining layers. The bridge is the
+/// least-squares fit of A's pre-activations from B's activations on the sample when data is given, and A's own layer
+/// otherwise (after optimal transport B's neurons sit where A's matching neurons sit). A one-hidden-layer MLP has no
+/// bridge: its path is a single transition from A to B.
 /// </para>
 /// <para>
 /// Without weight adjustment, transition k moves hidden layer k's neurons (incoming weights, bias, and the
@@ -20,6 +26,12 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// k + 1 by least squares at every point, and a last transition moves the output layer. Optimal transport
 /// permutes B's neurons of layer k, before transition k, to the minimum-cost matching of the moving neuron
 /// vectors (squared Euclidean distance; an exact assignment).
+/// </para>
+/// <para>
+/// Optimal transport's second stage: the reordered B is the same function as B but not the same weights, so the
+/// path goes on from it to B itself, one hidden layer at a time, swapping neurons pair by pair back into B's order
+/// (<see cref="RealignmentTransition"/>). Such a path is parametrized by length: each transition's share of t is its
+/// share of the path's length in weight space, so the weights move continuously and at a steady speed from A to B.
 /// </para>
 /// </summary>
 internal static class ConnectionPathBuilder
@@ -30,6 +42,53 @@ internal static class ConnectionPathBuilder
         if (method.WeightAdjustment && sample is null) throw new ArgumentException("Weight adjustment needs training inputs.", nameof(sample));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        var permutations = new int[a.HiddenCount][];
+        var transitions = method.WeightAdjustment || method.LayerByLayer
+            ? LayerByLayer(a, b, method, sample, permutations, cancellationToken)
+            : Simultaneous(a, b, method, permutations, cancellationToken);
+        IReadOnlyList<double>? ends = null;
+        if (method.OptimalTransport)
+        {
+            var current = transitions[^1].End;
+            int lastMoved = Array.FindLastIndex(permutations, p => p is not null && !IsIdentity(p));
+            for (int k = 0; k <= lastMoved; k++)
+            {
+                if (permutations[k] is not { } p || IsIdentity(p)) continue;
+                var realignment = new RealignmentTransition(k, method.Kind, current, p, k == lastMoved ? b : null);
+                transitions.Add(realignment);
+                current = realignment.End;
+            }
+            ends = ConnectionPath.EndsByLength(transitions);
+        }
+
+        // Only weight adjustment solves at every point and keeps the sample; bridges were solved above.
+        var path = new ConnectionPath(spec, method, a, b, transitions, method.WeightAdjustment ? sample : null, ends);
+        foreach (var t in path.OwnedTensors) t.DetachFromDisposeScope();
+        return path;
+    }
+
+    /// <summary>One transition that moves every layer; B reordered first with optimal transport.</summary>
+    private static List<Transition> Simultaneous(MlpWeights a, MlpWeights b, ConnectionMethod method, int[][] permutations, CancellationToken cancellationToken)
+    {
+        var aligned = b;
+        if (method.OptimalTransport)
+        {
+            for (int k = 0; k < a.HiddenCount; k++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                bool outgoing = k == a.HiddenCount - 1; // the output layer's rows (classes) are in the same order in both
+                var p = Match(Transition.Neurons(a, k, outgoing), Transition.Neurons(aligned, k, outgoing));
+                aligned = aligned.PermuteHidden(k, p);
+                permutations[k] = p;
+            }
+        }
+        return new List<Transition> { new SimultaneousTransition(method.Kind, a, aligned) };
+    }
+
+    /// <summary>The layer-by-layer construction (see the class summary).</summary>
+    private static List<Transition> LayerByLayer(MlpWeights a, MlpWeights b, ConnectionMethod method, Tensor? sample, int[][] permutations,
+        CancellationToken cancellationToken)
+    {
         int hiddenCount = a.HiddenCount;
         var kind = method.Kind;
         var transitions = new List<Transition>();
@@ -42,7 +101,10 @@ internal static class ConnectionPathBuilder
             if (method.WeightAdjustment)
             {
                 if (method.OptimalTransport)
-                    aligned = aligned.PermuteHidden(k, Match(Transition.Rows(current, k), Transition.Rows(aligned, k)));
+                {
+                    permutations[k] = Match(Transition.Rows(current, k), Transition.Rows(aligned, k));
+                    aligned = aligned.PermuteHidden(k, permutations[k]);
+                }
                 var input = aligned.Hidden(sample!, k - 1);
                 var target = a.PreActivation(a.Hidden(sample!, k), k + 1);
                 var endRows = aligned.Splice(k + 1, current);
@@ -56,8 +118,8 @@ internal static class ConnectionPathBuilder
                 var end = EndOf(aligned, current, k, last, sample, a);
                 if (method.OptimalTransport)
                 {
-                    var permutation = Match(Transition.Neurons(current, k, outgoing), Transition.Neurons(end, k, outgoing));
-                    aligned = aligned.PermuteHidden(k, permutation);
+                    permutations[k] = Match(Transition.Neurons(current, k, outgoing), Transition.Neurons(end, k, outgoing));
+                    aligned = aligned.PermuteHidden(k, permutations[k]);
                     end = EndOf(aligned, current, k, last, sample, a);
                 }
                 var transition = new NeuronTransition(k, kind, current, end, outgoing);
@@ -66,11 +128,13 @@ internal static class ConnectionPathBuilder
             }
         }
         if (method.WeightAdjustment) transitions.Add(new OutputTransition(kind, current, aligned));
+        return transitions;
+    }
 
-        // Only weight adjustment solves at every point and keeps the sample; bridges were solved above.
-        var path = new ConnectionPath(spec, method, a, b, transitions, method.WeightAdjustment ? sample : null);
-        foreach (var t in path.OwnedTensors) t.DetachFromDisposeScope();
-        return path;
+    private static bool IsIdentity(int[] p)
+    {
+        for (int i = 0; i < p.Length; i++) if (p[i] != i) return false;
+        return true;
     }
 
     /// <summary>Theta_{k+1}: the aligned B's layers 0..k, then the bridge layer k + 1, then A's layers.</summary>

@@ -11,6 +11,10 @@ internal enum TransitionMode
     WeightAdjusted,
     /// <summary>The output layer's rows ([weights, bias]) move.</summary>
     OutputLayer,
+    /// <summary>Every layer moves at once (<see cref="SimultaneousTransition"/>).</summary>
+    Simultaneous,
+    /// <summary>Hidden layer k's neurons are swapped pair by pair back into the second network's order (<see cref="RealignmentTransition"/>).</summary>
+    Realignment,
 }
 
 /// <summary>
@@ -41,6 +45,22 @@ internal abstract class Transition
 
     /// <summary>Tensors this transition keeps besides its networks' (cached neuron matrices, samples).</summary>
     public abstract IEnumerable<Tensor> OwnTensors { get; }
+
+    /// <summary>
+    /// The transition's length in weight space, which decides its share of t when a path is parametrized by length:
+    /// the straight distance from <see cref="Start"/> to <see cref="End"/> unless a transition knows better.
+    /// </summary>
+    public virtual double Length => Distance(Start, End);
+
+    /// <summary>The Euclidean distance between two networks' weight vectors.</summary>
+    public static double Distance(MlpWeights x, MlpWeights y)
+    {
+        double sum = 0;
+        using var scope = NewDisposeScope();
+        foreach (var (p, q) in x.Tensors.Zip(y.Tensors))
+            if (!ReferenceEquals(p, q)) sum += p.sub(q).square().sum().item<double>();
+        return Math.Sqrt(sum);
+    }
 
     /// <summary>Rows <c>[W | b]</c> of layer <paramref name="layer"/>.</summary>
     public static Tensor Rows(MlpWeights net, int layer) => cat(new[] { net.Weights[layer], net.Biases[layer].unsqueeze(1) }, 1);

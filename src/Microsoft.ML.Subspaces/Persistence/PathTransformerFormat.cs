@@ -22,6 +22,10 @@ internal static class PathTransformerFormat
         public string ConnectionKind { get; set; } = "";
         public bool OptimalTransport { get; set; }
         public bool WeightAdjustment { get; set; }
+        /// <summary>Absent from files written before the simultaneous construction, which were all layer by layer.</summary>
+        public bool LayerByLayer { get; set; } = true;
+        /// <summary>The t at which each transition ends; null: t split evenly.</summary>
+        public double[]? TransitionEnds { get; set; }
         public NetworkSpec Network { get; set; } = new();
         public string FeatureColumnName { get; set; } = "";
         public string LabelType { get; set; } = "";
@@ -39,6 +43,8 @@ internal static class PathTransformerFormat
         public string Mode { get; set; } = "";
         public int Hidden { get; set; }
         public bool MovesOutgoing { get; set; }
+        /// <summary>The matched order a realignment undoes.</summary>
+        public int[]? Permutation { get; set; }
     }
 
     public static void Write(ModelArchive.Writer writer, string prefix, PathTransformer transformer)
@@ -60,6 +66,8 @@ internal static class PathTransformerFormat
             ConnectionKind = path.Method.Kind.ToString(),
             OptimalTransport = path.Method.OptimalTransport,
             WeightAdjustment = path.Method.WeightAdjustment,
+            LayerByLayer = path.Method.LayerByLayer,
+            TransitionEnds = path.TransitionEnds?.ToArray(),
             Network = path.Spec,
             FeatureColumnName = transformer.FeatureColumnName,
             LabelType = transformer.Labels.TypeName,
@@ -71,6 +79,7 @@ internal static class PathTransformerFormat
                 Mode = t.Mode.ToString(),
                 Hidden = t.Hidden,
                 MovesOutgoing = t is NeuronTransition { MovesOutgoing: true },
+                Permutation = (t as RealignmentTransition)?.Permutation.ToArray(),
             }).ToArray(),
             Sample = path.Sample is null ? -1 : Add(path.Sample),
         };
@@ -128,7 +137,9 @@ internal static class PathTransformerFormat
         Tensor? sample = state.Sample < 0 ? null : Get(state.Sample);
         if (sample is not null && (sample.dim() != 2 || sample.shape[1] != spec.InputSize)) throw reader.Corrupted("the training sample has the wrong shape", null);
         var a = networks[0];
-        var aligned = networks[^1];
+        // Weight adjustment reads B as aligned by optimal transport: the end of the first stage, before any realignment.
+        int firstStage = Array.FindIndex(state.Transitions, t => t.Mode == nameof(TransitionMode.Realignment));
+        var aligned = firstStage < 0 ? networks[^1] : firstStage > 0 ? networks[firstStage + 1] : throw reader.Corrupted("the connection starts with a realignment", null);
         var transitions = new List<Transition>();
         using var scope = NewDisposeScope();
         using (no_grad())
@@ -144,6 +155,9 @@ internal static class PathTransformerFormat
                 {
                     TransitionMode.Neurons when t.Hidden < spec.HiddenSizes.Length => new NeuronTransition(t.Hidden, kind, start, end, t.MovesOutgoing),
                     TransitionMode.OutputLayer when t.Hidden == spec.HiddenSizes.Length => new OutputTransition(kind, start, end),
+                    TransitionMode.Simultaneous => new SimultaneousTransition(kind, start, end),
+                    TransitionMode.Realignment when t.Hidden < spec.HiddenSizes.Length && t.Permutation is { } p && p.Length == spec.HiddenSizes[t.Hidden] =>
+                        Realignment(reader, i, t.Hidden, kind, start, p, end),
                     TransitionMode.WeightAdjusted when t.Hidden < spec.HiddenSizes.Length && sample is not null =>
                         new WeightAdjustedTransition(t.Hidden, kind, start, end, aligned.Hidden(sample, t.Hidden - 1),
                             a.PreActivation(a.Hidden(sample, t.Hidden), t.Hidden + 1), end),
@@ -152,10 +166,31 @@ internal static class PathTransformerFormat
                 transitions.Add(transition);
             }
         }
-        var path = new ConnectionPath(spec, new ConnectionMethod(kind, state.OptimalTransport, state.WeightAdjustment), a, networks[1], transitions, sample);
+        var method = new ConnectionMethod(kind, state.OptimalTransport, state.WeightAdjustment, state.LayerByLayer || state.WeightAdjustment);
+        ConnectionPath path;
+        try
+        {
+            path = new ConnectionPath(spec, method, a, networks[1], transitions, sample, state.TransitionEnds);
+        }
+        catch (ArgumentException e)
+        {
+            throw reader.Corrupted("the connection's transition ends are invalid", e);
+        }
         foreach (var t in path.OwnedTensors) t.DetachFromDisposeScope();
         var labels = LabelKeyValues.FromSaved(state.LabelType, state.LabelValues);
         return new PathTransformer(new SharedPath(path, CPU), state.Position, state.FeatureColumnName, labels);
+    }
+
+    private static RealignmentTransition Realignment(ModelArchive.Reader reader, int i, int hidden, ConnectionKind kind, MlpWeights start, int[] permutation, MlpWeights end)
+    {
+        try
+        {
+            return new RealignmentTransition(hidden, kind, start, permutation, end);
+        }
+        catch (ArgumentException e)
+        {
+            throw reader.Corrupted($"transition {i} (realignment of layer {hidden}) has no valid permutation", e);
+        }
     }
 
     private static byte[] WriteTensors(IReadOnlyList<Tensor> tensors)

@@ -46,16 +46,30 @@ public class PermutationInvarianceTests
         var options = new ConnectionOptions { Kind = kind, OptimalTransport = true, WeightAdjustment = weightAdjustment, TrainingData = data, Seed = 1 };
         using var path = ml.Subspaces().Connections.Connect(a, b, options);
         using var pathPermuted = ml.Subspaces().Connections.Connect(a, permuted, options);
-        foreach (var t in new[] { 0.2, 0.5, 0.73, 0.95 })
+        // The first stage, from A to B matched to A, is the same path whatever B's order; the second stage (swapping
+        // the neurons back into B's own order) is not, so points are compared at the same fraction of the first stage.
+        double end = FirstStageEnd(path), endPermuted = FirstStageEnd(pathPermuted);
+        foreach (var f in new[] { 0.2, 0.5, 0.73, 0.95, 1.0 })
         {
-            using var p = path.AtPoint(t);
-            using var q = pathPermuted.AtPoint(t);
-            Assert.True(MaxDifference(p.PredictProbabilities(x), q.PredictProbabilities(x)) < 1e-5, $"t = {t}");
+            using var p = path.AtPoint(f * end);
+            using var q = pathPermuted.AtPoint(f * endPermuted);
+            Assert.True(MaxDifference(p.PredictProbabilities(x), q.PredictProbabilities(x)) < 1e-5, $"{f} of the first stage");
         }
+        using (var p = path.AtPoint(1))
+        using (var q = pathPermuted.AtPoint(1))
+            Assert.True(MaxDifference(p.PredictProbabilities(x), q.PredictProbabilities(x)) < 1e-5, "both end at B's function");
 
         // Without optimal transport the neuron order matters (so the check above can fail).
         using var linear = ml.Subspaces().Connections.Linear(a, b);
         using var linearPermuted = ml.Subspaces().Connections.Linear(a, permuted);
         Assert.True(MaxDifference(linear.PredictProbabilities(x), linearPermuted.PredictProbabilities(x)) > 1e-3);
+    }
+
+    /// <summary>The t at which optimal transport's first stage ends (the second starts with the first realignment).</summary>
+    private static double FirstStageEnd(Transformers.PathTransformer path)
+    {
+        int first = path.Path.Transitions.ToList().FindIndex(t => t.Mode == TransitionMode.Realignment);
+        Assert.True(first > 0, "an optimal transport path has a second stage");
+        return path.Path.TransitionEnds![first - 1];
     }
 }

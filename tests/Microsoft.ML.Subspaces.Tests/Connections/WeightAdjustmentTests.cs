@@ -52,7 +52,7 @@ public class WeightAdjustmentTests
         using var wa = ml.Subspaces().Connections.WeightAdjusted(a, b, data, ConnectionKind.Linear, optimalTransport: true);
         using var linear = ml.Subspaces().Connections.Linear(a, b);
         var pa = a.PredictProbabilities(x);
-        using var adjusted = wa.AtPoint(0.25);   // middle of the first transition
+        using var adjusted = wa.AtPoint(wa.Path.TransitionEnds![0] / 2);   // middle of the first transition
         using var plain = linear.AtPoint(0.5);    // same first-layer point (s = 0.5) without adjustment
         Assert.True(MaxDifference(pa, adjusted.PredictProbabilities(x)) < MaxDifference(pa, plain.PredictProbabilities(x)));
     }
@@ -87,8 +87,13 @@ public class WeightAdjustmentTests
         var x = RandomInputs(150, 7, seed: 12);
         var data = ToDataView(ml, x, 7, 3);
         using var wa = ml.Subspaces().Connections.WeightAdjusted(a, b, data, ConnectionKind.Arc, optimalTransport: true);
-        Assert.Equal(4, wa.TransitionCount);
-        Assert.Equal(new[] { TransitionMode.WeightAdjusted, TransitionMode.WeightAdjusted, TransitionMode.WeightAdjusted, TransitionMode.OutputLayer },
+        // Three hidden layers, the output layer, then optimal transport's second stage: each hidden layer swapped back.
+        Assert.Equal(7, wa.TransitionCount);
+        Assert.Equal(new[]
+            {
+                TransitionMode.WeightAdjusted, TransitionMode.WeightAdjusted, TransitionMode.WeightAdjusted, TransitionMode.OutputLayer,
+                TransitionMode.Realignment, TransitionMode.Realignment, TransitionMode.Realignment,
+            },
             wa.Path.Transitions.Select(t => t.Mode));
         // Consecutive transitions meet: the end of one is the start of the next.
         for (int i = 0; i + 1 < wa.Path.Transitions.Count; i++)
