@@ -23,6 +23,23 @@ public sealed class ConnectionOptions
     public bool OptimalTransport { get; set; }
 
     /// <summary>
+    /// Reorder the second network's hidden neurons by weight matching over all layers at once (Ainsworth et al., 2022,
+    /// "Git Re-Basin"): the permutations that maximize the inner product of the two networks' weights, each layer's
+    /// solved exactly in turn until none improves. Then, as with <see cref="OptimalTransport"/>, connect to the reordered
+    /// network and swap back to the second network's own weights. For the path that moves every layer at once: not with
+    /// <see cref="OptimalTransport"/>, <see cref="WeightAdjustment"/> or <see cref="LayerByLayer"/>. Default false.
+    /// </summary>
+    public bool WeightMatching { get; set; }
+
+    /// <summary>
+    /// REPAIR (Jordan et al., 2022): at every point, shift and scale each hidden neuron's pre-activations on
+    /// <see cref="TrainingData"/> to the mean and standard deviation interpolated between the two networks' own, undoing
+    /// the collapse of variance that interpolation causes. Needs <see cref="TrainingData"/>; for the path that moves every
+    /// layer at once (not with <see cref="WeightAdjustment"/> or <see cref="LayerByLayer"/>). Default false.
+    /// </summary>
+    public bool Repair { get; set; }
+
+    /// <summary>
     /// Weight adjustment: move each layer's incoming weights, and at every point re-solve the next layer by least
     /// squares so that its pre-activations on <see cref="TrainingData"/> stay as close as possible to the first
     /// network's. Needs <see cref="TrainingData"/>. Default false.
@@ -52,7 +69,7 @@ public sealed class ConnectionOptions
     /// <summary>At most this many rows of <see cref="TrainingData"/> are used (a seeded uniform sample beyond). Default 10,000.</summary>
     public int MaxSampleRows { get; set; } = 10_000;
 
-    /// <summary>Seed of the row sample. Default: drawn from the MLContext's seed.</summary>
+    /// <summary>Seed of the row sample and of weight matching's order of layers. Default: drawn from the MLContext's seed.</summary>
     public int? Seed { get; set; }
 
     /// <summary>Where the returned path transformer predicts until told otherwise (<c>WithPoint</c>). Default 0.5.</summary>

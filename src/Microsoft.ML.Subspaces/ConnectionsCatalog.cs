@@ -98,6 +98,14 @@ public sealed class ConnectionsCatalog
             throw new ArgumentOutOfRangeException(nameof(options), options.PredictionPoint, "ConnectionOptions.PredictionPoint must be in [0, 1].");
         if (options.WeightAdjustment && options.TrainingData is null)
             throw new ArgumentException("Weight adjustment re-solves layers on training inputs: set ConnectionOptions.TrainingData.", nameof(options));
+        if (options.Repair && options.TrainingData is null)
+            throw new ArgumentException("REPAIR renormalizes neurons on training inputs: set ConnectionOptions.TrainingData.", nameof(options));
+        if (options.Repair && (options.WeightAdjustment || options.LayerByLayer))
+            throw new ArgumentException("ConnectionOptions.Repair works on the path that moves every layer at once: it cannot be combined with " +
+                                        (options.WeightAdjustment ? "WeightAdjustment." : "LayerByLayer."), nameof(options));
+        if (options.WeightMatching && (options.OptimalTransport || options.WeightAdjustment || options.LayerByLayer))
+            throw new ArgumentException("ConnectionOptions.WeightMatching aligns every layer at once for the path that moves every layer at once: it cannot be combined with " +
+                                        (options.OptimalTransport ? "OptimalTransport." : options.WeightAdjustment ? "WeightAdjustment." : "LayerByLayer."), nameof(options));
 
         var mlpA = CheckModel(a, nameof(a));
         var mlpB = CheckModel(b, nameof(b));
@@ -108,21 +116,23 @@ public sealed class ConnectionsCatalog
             throw new ArgumentException($"The models read different features columns: a reads '{a.FeatureColumnName}', b reads '{b.FeatureColumnName}'.", nameof(b));
 
         var spec = a.Network.WithPointCount(1);
-        bool needsSample = options.TrainingData is not null && (options.WeightAdjustment || (options.LayerByLayer && spec.HiddenSizes.Length > 1));
+        bool needsSample = options.TrainingData is not null && (options.WeightAdjustment || options.Repair || (options.LayerByLayer && spec.HiddenSizes.Length > 1));
+        // Drawn only when used, so that a connection that needs no randomness leaves the context's generator as it was.
+        int seed = options.Seed ?? (needsSample || options.WeightMatching ? ((IHostEnvironment)_context).Register("Subspaces.Connections").Rand.Next() : 0);
         Tensor? sample = null;
         if (needsSample)
         {
-            int seed = options.Seed ?? ((IHostEnvironment)_context).Register("Subspaces.Connections").Rand.Next();
             using var raw = FeatureSample.Read(options.TrainingData!, options.FeatureColumnName ?? a.FeatureColumnName, spec.InputSize, options.MaxSampleRows, seed, options.CancellationToken);
             sample = FeatureStandardization.Apply(spec, raw); // the networks' first layer sees standardized features
         }
         var weightsA = MlpWeights.FromNetwork(mlpA, a.Shape.Coefficients(a.Positions[0]));
         var weightsB = MlpWeights.FromNetwork(mlpB, b.Shape.Coefficients(b.Positions[0]));
-        var method = new ConnectionMethod(options.Kind, options.OptimalTransport, options.WeightAdjustment, options.LayerByLayer || options.WeightAdjustment);
+        var method = new ConnectionMethod(options.Kind, options.OptimalTransport, options.WeightAdjustment, options.LayerByLayer || options.WeightAdjustment,
+            options.WeightMatching, options.Repair);
         ConnectionPath path;
         try
         {
-            path = ConnectionPathBuilder.Build(spec, weightsA, weightsB, method, sample, options.CancellationToken);
+            path = ConnectionPathBuilder.Build(spec, weightsA, weightsB, method, sample, options.CancellationToken, seed);
         }
         catch
         {

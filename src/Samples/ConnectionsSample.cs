@@ -16,7 +16,8 @@ namespace Subspaces.Samples;
 /// trained MLPs (one hidden layer of 100, 500 and 2000 neurons, and three hidden layers), connected by Linear, Arc,
 /// OT+Linear, OT+Arc, Linear+WA, Arc+WA and OT+WA (every layer at once, except WA), and Linear layer by layer ("LbL":
 /// one hidden layer at a time through intermediate networks fitted on the training inputs); for each, the worst test
-/// accuracy over 61 points of the path (OT's path includes its second stage, the swaps back to B's own weights)
+/// accuracy over 61 points of the path (OT's path includes its second stage, the swaps back to B's own weights).
+/// Beyond the paper: weight matching over all layers (WM, Git Re-Basin) and REPAIR renormalization, beside OT
 /// against the endpoints' accuracy (the layout of the paper's tables), and the time each method took.
 /// </summary>
 public static class ConnectionsSample
@@ -31,6 +32,9 @@ public static class ConnectionsSample
             new ConnectionOptions { LayerByLayer = true, TrainingData = a.Network.HiddenSizes.Length > 1 ? d : null })),
         new("OT+Linear", (ml, a, b, d) => ml.Subspaces().Connections.OptimalTransport(a, b, ConnectionKind.Linear)),
         new("OT+Arc", (ml, a, b, d) => ml.Subspaces().Connections.OptimalTransport(a, b, ConnectionKind.Arc)),
+        new("WM+Linear", (ml, a, b, d) => ml.Subspaces().Connections.Connect(a, b, new ConnectionOptions { WeightMatching = true })),
+        new("OT+Lin+REPAIR", (ml, a, b, d) => ml.Subspaces().Connections.Connect(a, b, new ConnectionOptions { OptimalTransport = true, Repair = true, TrainingData = d })),
+        new("WM+Lin+REPAIR", (ml, a, b, d) => ml.Subspaces().Connections.Connect(a, b, new ConnectionOptions { WeightMatching = true, Repair = true, TrainingData = d })),
         new("Linear+WA", (ml, a, b, d) => ml.Subspaces().Connections.WeightAdjusted(a, b, d, ConnectionKind.Linear)),
         new("Arc+WA", (ml, a, b, d) => ml.Subspaces().Connections.WeightAdjusted(a, b, d, ConnectionKind.Arc)),
         new("OT+WA", (ml, a, b, d) => ml.Subspaces().Connections.WeightAdjusted(a, b, d, ConnectionKind.Linear, optimalTransport: true)),
@@ -41,7 +45,7 @@ public static class ConnectionsSample
     public static int Run(Commands.SampleSettings options)
     {
         var (train, test) = DigitDatasets.MnistSplit();
-        var architectures = new[] { new[] { 100 }, new[] { 500 }, new[] { 2000 }, new[] { 512, 512, 512 } };
+        var architectures = new[] { new[] { 100 }, new[] { 500 }, new[] { 2000 }, new[] { 512, 512, 512 }, new[] { 2000, 2000, 2000 } };
         Console.WriteLine($"MNIST split: {train.Count} train rows, {test.Count} test rows. Pairs of MLPs trained independently (seeds differ), " +
                           $"{options.Epochs} epochs, batch 128, SGD lr 0.05 momentum 0.9 cosine, weight decay 1e-4; seed {options.Seed}.");
         Console.WriteLine("Each path is evaluated at 61 evenly spaced points on the test rows; least squares (WA, and the intermediate networks " +
@@ -72,7 +76,7 @@ public static class ConnectionsSample
                 accuracyA = evaluation.Start.Accuracy;
                 accuracyB = evaluation.End.Accuracy;
                 cells[method.Name] = new Cell(evaluation.Worst.Accuracy, evaluation.Worst.T, buildSeconds, evaluateSeconds);
-                Console.WriteLine($"  {method.Name,-10} worst {evaluation.Worst.Accuracy * 100,6:F2}% at t={evaluation.Worst.T:F3}; " +
+                Console.WriteLine($"  {method.Name,-14} worst {evaluation.Worst.Accuracy * 100,6:F2}% at t={evaluation.Worst.T:F3}; " +
                                   $"ends {accuracyA * 100:F2}% / {accuracyB * 100:F2}%; {path.TransitionCount} transition(s); build {buildSeconds:F2}s, evaluate {evaluateSeconds:F2}s");
             }
             columns.Add((name, accuracyA, accuracyB, cells));
@@ -81,17 +85,17 @@ public static class ConnectionsSample
         Console.WriteLine();
         Console.WriteLine("Worst test accuracy (%) along the path (61 points), and the endpoints' accuracy:");
         const int width = 22;
-        Console.WriteLine($"{"method",-12}" + string.Concat(columns.Select(c => $"{c.Name,width}")));
-        Console.WriteLine(new string('-', 12 + width * columns.Count));
-        Console.WriteLine($"{"endpoints",-12}" + string.Concat(columns.Select(c => $"{$"{c.A * 100:F2} / {c.B * 100:F2}",width}")));
+        Console.WriteLine($"{"method",-14}" + string.Concat(columns.Select(c => $"{c.Name,width}")));
+        Console.WriteLine(new string('-', 14 + width * columns.Count));
+        Console.WriteLine($"{"endpoints",-14}" + string.Concat(columns.Select(c => $"{$"{c.A * 100:F2} / {c.B * 100:F2}",width}")));
         foreach (var method in Methods)
-            Console.WriteLine($"{method.Name,-12}" + string.Concat(columns.Select(c => $"{$"{c.Cells[method.Name].Worst * 100:F2}",width}")));
+            Console.WriteLine($"{method.Name,-14}" + string.Concat(columns.Select(c => $"{$"{c.Cells[method.Name].Worst * 100:F2}",width}")));
         Console.WriteLine();
         Console.WriteLine("Seconds per method: build the connection + evaluate 61 points:");
-        Console.WriteLine($"{"method",-12}" + string.Concat(columns.Select(c => $"{c.Name,width}")));
-        Console.WriteLine(new string('-', 12 + width * columns.Count));
+        Console.WriteLine($"{"method",-14}" + string.Concat(columns.Select(c => $"{c.Name,width}")));
+        Console.WriteLine(new string('-', 14 + width * columns.Count));
         foreach (var method in Methods)
-            Console.WriteLine($"{method.Name,-12}" + string.Concat(columns.Select(c =>
+            Console.WriteLine($"{method.Name,-14}" + string.Concat(columns.Select(c =>
                 $"{$"{c.Cells[method.Name].Build:F2} + {c.Cells[method.Name].Evaluate:F2}",width}")));
         Console.WriteLine();
         TimeAssignment(2000);

@@ -136,16 +136,22 @@ internal sealed class ConnectionPath : IDisposable
 }
 
 /// <summary>
-/// Which connection a path is: the neuron interpolation, whether optimal transport and weight adjustment are on, and
-/// whether the layers move one at a time through intermediate networks (always so with weight adjustment).
+/// Which connection a path is: the neuron interpolation; how B's neurons are aligned first (optimal transport, or
+/// weight matching over all layers); whether weight adjustment or REPAIR is on; and whether the layers move one at a
+/// time through intermediate networks (always so with weight adjustment).
 /// </summary>
-internal sealed record ConnectionMethod(ConnectionKind Kind, bool OptimalTransport, bool WeightAdjustment, bool LayerByLayer = false)
+internal sealed record ConnectionMethod(ConnectionKind Kind, bool OptimalTransport, bool WeightAdjustment, bool LayerByLayer = false,
+    bool WeightMatching = false, bool Repair = false)
 {
+    /// <summary>True when B's neurons are reordered before the path (and swapped back in a second stage).</summary>
+    public bool Aligned => OptimalTransport || WeightMatching;
+
     /// <summary>
-    /// "Linear", "Arc", "OT+Linear", "OT+Arc", "Linear+WA", "Arc+WA", "OT+Linear+WA", "OT+Arc+WA"; the layer-by-layer
-    /// construction without weight adjustment adds " (layer by layer)".
+    /// "Linear", "Arc", "OT+Linear", "OT+Arc", "WM+Linear+REPAIR", "Linear+WA", "Arc+WA", "OT+Linear+WA", "OT+Arc+WA";
+    /// the layer-by-layer construction without weight adjustment adds " (layer by layer)".
     /// </summary>
-    public string Name => (OptimalTransport ? "OT+" : "") + Kind + (WeightAdjustment ? "+WA" : LayerByLayer ? " (layer by layer)" : "");
+    public string Name => (OptimalTransport ? "OT+" : WeightMatching ? "WM+" : "") + Kind
+        + (WeightAdjustment ? "+WA" : "") + (Repair ? "+REPAIR" : "") + (LayerByLayer && !WeightAdjustment ? " (layer by layer)" : "");
 
     public override string ToString() => Name;
 }

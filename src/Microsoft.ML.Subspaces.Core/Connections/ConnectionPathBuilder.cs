@@ -36,18 +36,22 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// </summary>
 internal static class ConnectionPathBuilder
 {
+    /// <param name="seed">Seed of weight matching's order of layers.</param>
     public static ConnectionPath Build(NetworkSpec spec, MlpWeights a, MlpWeights b, ConnectionMethod method, Tensor? sample,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, int seed = 0)
     {
-        if (method.WeightAdjustment && sample is null) throw new ArgumentException("Weight adjustment needs training inputs.", nameof(sample));
+        if ((method.WeightAdjustment || method.Repair) && sample is null) throw new ArgumentException("Weight adjustment and REPAIR need training inputs.", nameof(sample));
+        if (method.Repair && (method.WeightAdjustment || method.LayerByLayer)) throw new ArgumentException("REPAIR renormalizes the path that moves every layer at once.", nameof(method));
+        if (method.WeightMatching && (method.OptimalTransport || method.WeightAdjustment || method.LayerByLayer))
+            throw new ArgumentException("Weight matching aligns every layer at once, for the path that moves every layer at once.", nameof(method));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var permutations = new int[a.HiddenCount][];
         var transitions = method.WeightAdjustment || method.LayerByLayer
             ? LayerByLayer(a, b, method, sample, permutations, cancellationToken)
-            : Simultaneous(a, b, method, permutations, cancellationToken);
+            : Simultaneous(a, b, method, method.Repair ? sample : null, permutations, seed, cancellationToken);
         IReadOnlyList<double>? ends = null;
-        if (method.OptimalTransport)
+        if (method.Aligned)
         {
             var current = transitions[^1].End;
             int lastMoved = Array.FindLastIndex(permutations, p => p is not null && !IsIdentity(p));
@@ -62,16 +66,26 @@ internal static class ConnectionPathBuilder
         }
 
         // Only weight adjustment solves at every point and keeps the sample; bridges were solved above.
-        var path = new ConnectionPath(spec, method, a, b, transitions, method.WeightAdjustment ? sample : null, ends);
+        var path = new ConnectionPath(spec, method, a, b, transitions, method.WeightAdjustment || method.Repair ? sample : null, ends);
         foreach (var t in path.OwnedTensors) t.DetachFromDisposeScope();
         return path;
     }
 
-    /// <summary>One transition that moves every layer; B reordered first with optimal transport.</summary>
-    private static List<Transition> Simultaneous(MlpWeights a, MlpWeights b, ConnectionMethod method, int[][] permutations, CancellationToken cancellationToken)
+    /// <summary>One transition that moves every layer; B reordered first with optimal transport or weight matching.</summary>
+    private static List<Transition> Simultaneous(MlpWeights a, MlpWeights b, ConnectionMethod method, Tensor? repairSample, int[][] permutations, int seed,
+        CancellationToken cancellationToken)
     {
         var aligned = b;
-        if (method.OptimalTransport)
+        if (method.WeightMatching)
+        {
+            var found = WeightMatching.Align(a, b, seed, cancellationToken);
+            for (int k = 0; k < found.Length; k++)
+            {
+                aligned = aligned.PermuteHidden(k, found[k]);
+                permutations[k] = found[k];
+            }
+        }
+        else if (method.OptimalTransport)
         {
             for (int k = 0; k < a.HiddenCount; k++)
             {
@@ -82,7 +96,7 @@ internal static class ConnectionPathBuilder
                 permutations[k] = p;
             }
         }
-        return new List<Transition> { new SimultaneousTransition(method.Kind, a, aligned) };
+        return new List<Transition> { new SimultaneousTransition(method.Kind, a, aligned, repairSample) };
     }
 
     /// <summary>The layer-by-layer construction (see the class summary).</summary>

@@ -14,21 +14,78 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// Every parameter is in exactly one group, so for <see cref="ConnectionKind.Linear"/> the network at s is
 /// <c>(1 - s) start + s end</c>, and <see cref="ConnectionKind.Arc"/> moves every parameter, the output bias included,
 /// on an arc.
+/// <para>
+/// With a sample, REPAIR (Jordan et al., 2022) renormalizes every hidden layer at every point: interpolating two
+/// networks shrinks the spread of their neurons' pre-activations, so each neuron's pre-activations on the sample are
+/// shifted and scaled (its incoming weights and bias) to the mean and standard deviation interpolated between the
+/// two networks' own, <c>(1 - s) stat_start + s stat_end</c>, layer after layer from the input up.
+/// </para>
 /// </summary>
 internal sealed class SimultaneousTransition : Transition
 {
+    private const double RepairEpsilon = 1e-5;
     private readonly Tensor[] _start, _end;
     private readonly Tensor?[] _means;
+    private readonly Tensor? _sample;
+    private readonly (Tensor Mean, Tensor Std)[] _startStats = Array.Empty<(Tensor, Tensor)>(), _endStats = Array.Empty<(Tensor, Tensor)>();
 
-    public SimultaneousTransition(ConnectionKind kind, MlpWeights start, MlpWeights end) : base(TransitionMode.Simultaneous, 0, kind, start)
+    /// <param name="kind">Linear or Arc.</param>
+    /// <param name="start">The start network.</param>
+    /// <param name="end">The end network.</param>
+    /// <param name="repairSample">Standardized inputs <c>[N, in]</c> to renormalize on (REPAIR); null: no renormalization.</param>
+    public SimultaneousTransition(ConnectionKind kind, MlpWeights start, MlpWeights end, Tensor? repairSample = null) : base(TransitionMode.Simultaneous, 0, kind, start)
     {
         End = end;
         _start = Groups(start);
         _end = Groups(end);
         _means = _start.Zip(_end, (s, e) => MeanFor(kind, s, e)).ToArray();
+        if (repairSample is not null)
+        {
+            _sample = repairSample;
+            _startStats = PreActivationStatistics(start, repairSample);
+            _endStats = PreActivationStatistics(end, repairSample);
+        }
     }
 
-    public override IEnumerable<Tensor> OwnTensors => _start.Concat(_end).Concat(_means.OfType<Tensor>());
+    /// <summary>True when every point is renormalized (REPAIR).</summary>
+    public bool Repaired => _sample is not null;
+
+    public override IEnumerable<Tensor> OwnTensors => _start.Concat(_end).Concat(_means.OfType<Tensor>())
+        .Concat(_startStats.Concat(_endStats).SelectMany(x => new[] { x.Mean, x.Std }));
+
+    /// <summary>Mean and standard deviation, per neuron, of each hidden layer's pre-activations on the sample.</summary>
+    private static (Tensor Mean, Tensor Std)[] PreActivationStatistics(MlpWeights net, Tensor sample)
+    {
+        var stats = new (Tensor, Tensor)[net.HiddenCount];
+        var h = sample;
+        for (int k = 0; k < net.HiddenCount; k++)
+        {
+            var z = net.PreActivation(h, k);
+            stats[k] = (z.mean(new long[] { 0 }), z.std(0, unbiased: false));
+            h = z.relu();
+        }
+        return stats;
+    }
+
+    /// <summary>REPAIR of the hidden layers of <paramref name="net"/>, the point at s.</summary>
+    private MlpWeights Repair(MlpWeights net, double s)
+    {
+        var h = _sample!;
+        for (int k = 0; k < net.HiddenCount; k++)
+        {
+            var z = net.PreActivation(h, k);
+            var mean = z.mean(new long[] { 0 });
+            var std = z.std(0, unbiased: false);
+            var targetMean = lerp(_startStats[k].Mean, _endStats[k].Mean, s);
+            var targetStd = lerp(_startStats[k].Std, _endStats[k].Std, s);
+            var scale = targetStd.div(std.add(RepairEpsilon));
+            var weight = net.Weights[k].mul(scale.unsqueeze(1));
+            var bias = net.Biases[k].sub(mean).mul_(scale).add_(targetMean);
+            net = net.WithLayer(k, weight, bias);
+            h = z.sub(mean).mul_(scale).add_(targetMean).relu_();
+        }
+        return net;
+    }
 
     /// <summary>The rows of every group of <paramref name="net"/>, in the order described above.</summary>
     public static Tensor[] Groups(MlpWeights net)
@@ -57,6 +114,7 @@ internal sealed class SimultaneousTransition : Transition
         long lastInputs = Start.Weights[last].shape[1];
         weights[last + 1] = x[last].narrow(1, lastInputs + 1, x[last].shape[1] - lastInputs - 1).T;
         biases[last + 1] = x[last + 1].squeeze(1);
-        return new MlpWeights(weights, biases);
+        var net = new MlpWeights(weights, biases);
+        return _sample is null ? net : Repair(net, s);
     }
 }

@@ -24,6 +24,8 @@ internal static class PathTransformerFormat
         public bool WeightAdjustment { get; set; }
         /// <summary>Absent from files written before the simultaneous construction, which were all layer by layer.</summary>
         public bool LayerByLayer { get; set; } = true;
+        public bool WeightMatching { get; set; }
+        public bool Repair { get; set; }
         /// <summary>The t at which each transition ends; null: t split evenly.</summary>
         public double[]? TransitionEnds { get; set; }
         public NetworkSpec Network { get; set; } = new();
@@ -67,6 +69,8 @@ internal static class PathTransformerFormat
             OptimalTransport = path.Method.OptimalTransport,
             WeightAdjustment = path.Method.WeightAdjustment,
             LayerByLayer = path.Method.LayerByLayer,
+            WeightMatching = path.Method.WeightMatching,
+            Repair = path.Method.Repair,
             TransitionEnds = path.TransitionEnds?.ToArray(),
             Network = path.Spec,
             FeatureColumnName = transformer.FeatureColumnName,
@@ -155,7 +159,7 @@ internal static class PathTransformerFormat
                 {
                     TransitionMode.Neurons when t.Hidden < spec.HiddenSizes.Length => new NeuronTransition(t.Hidden, kind, start, end, t.MovesOutgoing),
                     TransitionMode.OutputLayer when t.Hidden == spec.HiddenSizes.Length => new OutputTransition(kind, start, end),
-                    TransitionMode.Simultaneous => new SimultaneousTransition(kind, start, end),
+                    TransitionMode.Simultaneous when !state.Repair || sample is not null => new SimultaneousTransition(kind, start, end, state.Repair ? sample : null),
                     TransitionMode.Realignment when t.Hidden < spec.HiddenSizes.Length && t.Permutation is { } p && p.Length == spec.HiddenSizes[t.Hidden] =>
                         Realignment(reader, i, t.Hidden, kind, start, p, end),
                     TransitionMode.WeightAdjusted when t.Hidden < spec.HiddenSizes.Length && sample is not null =>
@@ -166,7 +170,8 @@ internal static class PathTransformerFormat
                 transitions.Add(transition);
             }
         }
-        var method = new ConnectionMethod(kind, state.OptimalTransport, state.WeightAdjustment, state.LayerByLayer || state.WeightAdjustment);
+        var method = new ConnectionMethod(kind, state.OptimalTransport, state.WeightAdjustment, state.LayerByLayer || state.WeightAdjustment,
+            state.WeightMatching, state.Repair);
         ConnectionPath path;
         try
         {
