@@ -82,6 +82,28 @@ public static class SubspacePlots
         return Save(plot, basePath);
     }
 
+    /// <summary>
+    /// Ensembles by size, as in Anokhin and Yarotsky's WA-ensemble figure: test accuracy against the ensemble's distinct
+    /// parameters (in millions), one line per kind of ensemble, a marker per member count
+    /// (<see cref="SubspaceExperiments.WeightAdjustedEnsembles"/>).
+    /// </summary>
+    public static PlotFiles EnsemblesBySize(string basePath, string title, IReadOnlyList<EnsembleSizePoint> points)
+    {
+        if (points.Count == 0) throw new ArgumentException("No points.", nameof(points));
+        var plot = NewPlot(title);
+        var kinds = points.Select(p => p.Ensemble).Distinct().ToArray();
+        for (int i = 0; i < kinds.Length; i++)
+        {
+            var mine = points.Where(p => p.Ensemble == kinds[i]).OrderBy(p => p.Members).ToList();
+            var line = Line($"{kinds[i]} (m = {mine.Min(p => p.Members)}..{mine.Max(p => p.Members)})", Palette[i % Palette.Length], 2, markerSize: 3.5);
+            line.Points.AddRange(mine.Select(p => new DataPoint(p.Parameters / 1e6, p.Accuracy * 100)));
+            plot.Series.Add(line);
+        }
+        Finish(plot, "distinct parameters (millions)", "test accuracy (%)");
+        plot.Legends[0].LegendPosition = LegendPosition.BottomRight; // accuracy rises with size: the bottom right is free
+        return Save(plot, basePath);
+    }
+
     /// <summary>Accuracy of the ensemble of P(a) and P(1 - a) as a function of a, with optional reference levels (a standard model, say).</summary>
     public static PlotFiles SymmetricEnsembles(string basePath, string title, IReadOnlyList<SymmetricEnsemblePoint> points,
         params (string Label, double Accuracy)[] references)

@@ -17,8 +17,8 @@ public sealed class ConnectionOptions
     /// Reorder the second network's hidden neurons to the exact minimum-cost matching with the first's (squared
     /// Euclidean distance between neuron vectors), connect to that reordered network, then go on to the second network
     /// itself by swapping its neurons back, pair by pair (the paper's second stage): the same function at both ends of
-    /// that stage, and a path continuous in weights from the first network to the second. Such a path is parametrized
-    /// by length in weight space (each stage's share of t is its share of the length). Default false.
+    /// that stage, and a path continuous in weights from the first network to the second. The connection takes t in
+    /// [0, 1/2] and the swaps t in [1/2, 1] (shared in proportion to their lengths in weight space). Default false.
     /// </summary>
     public bool OptimalTransport { get; set; }
 

@@ -107,9 +107,9 @@ public sealed class ConnectionsCatalog
             throw new ArgumentException("ConnectionOptions.WeightMatching aligns every layer at once for the path that moves every layer at once: it cannot be combined with " +
                                         (options.OptimalTransport ? "OptimalTransport." : options.WeightAdjustment ? "WeightAdjustment." : "LayerByLayer."), nameof(options));
 
-        var mlpA = CheckModel(a, nameof(a));
-        var mlpB = CheckModel(b, nameof(b));
-        CheckSameArchitecture(a.Network, b.Network);
+        var mlpA = ConnectableModels.SingleMlp(a, nameof(a));
+        var mlpB = ConnectableModels.SingleMlp(b, nameof(b));
+        ConnectableModels.CheckSameArchitecture(a.Network, b.Network);
         if (!a.Labels.Values.SequenceEqual(b.Labels.Values))
             throw new ArgumentException($"The models predict different classes: a has [{string.Join(", ", a.Labels.Values)}], b has [{string.Join(", ", b.Labels.Values)}].", nameof(b));
         if (a.FeatureColumnName != b.FeatureColumnName)
@@ -144,34 +144,25 @@ public sealed class ConnectionsCatalog
         return new PathTransformer(new SharedPath(path, mlpA.Device), options.PredictionPoint, a.FeatureColumnName, a.Labels);
     }
 
-    private static SubspaceMlp CheckModel(SubspaceTransformer model, string name)
-    {
-        var network = model.Weights.Network;
-        if (network is not SubspaceMlp mlp)
-            throw new NotSupportedException($"Model {name} is a {network.Spec.KindName} network ({network.GetType().Name}); training-free connections are implemented for multilayer perceptrons only.");
-        if (network.Spec.HiddenSizes.Length == 0)
-            throw new NotSupportedException($"Model {name} ({network.Spec.Describe()}) has no hidden layer: connections move hidden neurons, and a linear model has none.");
-        if (model.Positions.Count != 1)
-            throw new ArgumentException($"Model {name} predicts with an ensemble of {model.Positions.Count} networks ({model.Prediction}); connect single networks (use WithPoint).", name);
-        return mlp;
-    }
+    /// <summary>
+    /// A WA-ensemble (Anokhin and Yarotsky, 2020, section 6): the models share the first model's lower layers as a common
+    /// backbone, each keeping its own last <paramref name="headLayers"/> layers, the first of which is re-solved by least
+    /// squares on <paramref name="trainingData"/> to read the backbone's features instead of its own. The first model is
+    /// a member as it is. Only the heads differ, so the ensemble has the parameters of one backbone and m heads (see
+    /// <see cref="WeightAdjustedEnsembleParameters"/>); it predicts with the mean of its members' probabilities.
+    /// </summary>
+    /// <param name="models">Single-network MLPs of one architecture, trained on the same rows; the first gives the backbone.</param>
+    /// <param name="trainingData">Training inputs (the features column is read, up to 10,000 rows, seeded from the context).</param>
+    /// <param name="headLayers">Linear layers per head: 1 (only the output layer, the paper's WA(1)) up to the number of hidden layers.</param>
+    /// <exception cref="ArgumentException">No models, models that differ (the message names what), or an ensemble as a model.</exception>
+    public EnsembleTransformer WeightAdjustedEnsemble(IReadOnlyList<SubspaceTransformer> models, IDataView trainingData, int headLayers = 1)
+        => WeightAdjustedEnsembleFactory.Build(models, trainingData, headLayers,
+            ((IHostEnvironment)_context).Register("Subspaces.WeightAdjustedEnsemble").Rand.Next());
 
-    private static void CheckSameArchitecture(NetworkSpec a, NetworkSpec b)
-    {
-        string Describe() => $" (a: {a.Describe()}, b: {b.Describe()})";
-        if (a.Kind != b.Kind)
-            throw new ArgumentException($"The models have different network kinds: a is {a.KindName}, b is {b.KindName}.", nameof(b));
-        if (a.InputSize != b.InputSize)
-            throw new ArgumentException($"The models have different input sizes: a takes {a.InputSize} features, b takes {b.InputSize}{Describe()}.", nameof(b));
-        if (a.ClassCount != b.ClassCount)
-            throw new ArgumentException($"The models have different class counts: a has {a.ClassCount}, b has {b.ClassCount}{Describe()}.", nameof(b));
-        if (a.HiddenSizes.Length != b.HiddenSizes.Length)
-            throw new ArgumentException($"The models have different numbers of hidden layers: a has {a.HiddenSizes.Length}, b has {b.HiddenSizes.Length}{Describe()}.", nameof(b));
-        for (int i = 0; i < a.HiddenSizes.Length; i++)
-            if (a.HiddenSizes[i] != b.HiddenSizes[i])
-                throw new ArgumentException($"The models' hidden layer {i + 1} has different widths: {a.HiddenSizes[i]} neurons in a, {b.HiddenSizes[i]} in b{Describe()}.", nameof(b));
-        if (!a.FeatureMean.SequenceEqual(b.FeatureMean) || !a.FeatureStd.SequenceEqual(b.FeatureStd))
-            throw new ArgumentException("The models standardize their features differently (they were trained on different rows, or one with StandardizeFeatures off): " +
-                                        "a path between them would read its input in two ways. Train both on the same rows with the same StandardizeFeatures.", nameof(b));
-    }
+    /// <summary>
+    /// The distinct parameters of a WA-ensemble of <paramref name="members"/> networks of <paramref name="model"/>'s
+    /// architecture with <paramref name="headLayers"/>-layer heads: one backbone and one head per member.
+    /// </summary>
+    public static long WeightAdjustedEnsembleParameters(SubspaceTransformer model, int members, int headLayers)
+        => WeightAdjustedEnsembleFactory.Parameters(model, members, headLayers);
 }

@@ -20,7 +20,7 @@ public sealed partial class SubspacesCatalog
         BinaryClassification = new SubspaceTaskCatalog(context, Networks.NetworkOutput.Sigmoid);
         Regression = new SubspaceTaskCatalog(context, Networks.NetworkOutput.Linear);
         Model = new SubspaceModelOperations(context);
-        Experiments = new SubspaceExperiments();
+        Experiments = new SubspaceExperiments(context);
         Connections = new ConnectionsCatalog(context);
     }
 

@@ -54,6 +54,18 @@ public sealed class PlotTests : IDisposable
     }
 
     [Fact]
+    public void EnsemblesBySizeIsWritten()
+    {
+        var points = Enumerable.Range(1, 5).SelectMany(m => new[]
+        {
+            new EnsembleSizePoint("ensemble", m, m * 670_000L, 0.96 + 0.002 * m, 0.14),
+            new EnsembleSizePoint("WA(1)-ensemble", m, 660_000L + m * 5_130L, 0.96 + 0.001 * m, 0.15),
+        }).ToArray();
+        var files = SubspacePlots.EnsemblesBySize(System.IO.Path.Combine(_folder, "by-size"), "WA-ensembles", points);
+        AssertValid(files, "WA(1)-ensemble (m = 1..5)", "distinct parameters (millions)");
+    }
+
+    [Fact]
     public void AccuracyAlongPathsIsWritten()
     {
         var files = SubspacePlots.AccuracyAlongPaths(System.IO.Path.Combine(_folder, "paths"), "Accuracy along paths",

@@ -7,8 +7,8 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// A training-free connection between two MLPs as a pure function of t in [0, 1]: the weights of every layer.
 /// The path runs through networks <c>Theta_0 = A, Theta_1, ..., Theta_T</c> (B with its hidden neurons
 /// permuted when aligned by optimal transport, the same function as B); transition i goes from <c>Theta_i</c> to
-/// <c>Theta_{i+1}</c> over its span of t: <c>[i / T, (i + 1) / T]</c> by default, or spans in proportion to the
-/// transitions' lengths in weight space (<see cref="TransitionEnds"/>), so that the weights move at a constant speed.
+/// <c>Theta_{i+1}</c> over its span of t: <c>[i / T, (i + 1) / T]</c> by default, or the spans of
+/// <see cref="TransitionEnds"/> (optimal transport: the connection in [0, 1/2], the swaps back to B in [1/2, 1]).
 /// t = 0 is A's weights and t = 1 is B's, exactly. Owns its tensors (float64, CPU).
 /// </summary>
 internal sealed class ConnectionPath : IDisposable
@@ -49,24 +49,22 @@ internal sealed class ConnectionPath : IDisposable
     public IReadOnlyList<double>? TransitionEnds { get; }
 
     /// <summary>
-    /// Ends that give each transition a share of t proportional to its length in weight space (transitions of no
-    /// length get none of it, unless all are of no length).
+    /// Ends for a path of two stages: the first <paramref name="firstStage"/> transitions (the connection proper) share
+    /// t in [0, 1/2] evenly, and the rest (optimal transport's second stage) share [1/2, 1] in proportion to their
+    /// lengths in weight space, a transition of no length getting a sliver. The first stage keeps half of t however
+    /// long the second is, so that a path evaluated at evenly spaced t looks at the connection as closely as at the swaps.
     /// </summary>
-    public static double[] EndsByLength(IReadOnlyList<Transition> transitions)
+    public static double[] TwoStageEnds(IReadOnlyList<Transition> transitions, int firstStage)
     {
-        var lengths = transitions.Select(t => t.Length).ToArray();
+        if (firstStage < 1 || firstStage >= transitions.Count) throw new ArgumentOutOfRangeException(nameof(firstStage));
+        var ends = new double[transitions.Count];
+        for (int i = 0; i < firstStage; i++) ends[i] = 0.5 * (i + 1) / firstStage;
+        var lengths = transitions.Skip(firstStage).Select(t => t.Length).ToArray();
         double total = lengths.Sum();
-        if (!(total > 0)) lengths = lengths.Select(_ => 1.0).ToArray();
-        else
-        {
-            // A transition of no length still gets a sliver of t, so that the ends increase strictly.
-            double floor = 1e-9 * total;
-            lengths = lengths.Select(l => Math.Max(l, floor)).ToArray();
-        }
+        lengths = total > 0 ? lengths.Select(l => Math.Max(l, 1e-9 * total)).ToArray() : lengths.Select(_ => 1.0).ToArray();
         total = lengths.Sum();
-        var ends = new double[lengths.Length];
         double sum = 0;
-        for (int i = 0; i < ends.Length; i++) ends[i] = (sum += lengths[i]) / total;
+        for (int i = 0; i < lengths.Length; i++) ends[firstStage + i] = 0.5 + 0.5 * (sum += lengths[i]) / total;
         ends[^1] = 1;
         return ends;
     }

@@ -30,12 +30,19 @@ namespace Microsoft.ML.Subspaces.Connections;
 /// <para>
 /// Optimal transport's second stage: the reordered B is the same function as B but not the same weights, so the
 /// path goes on from it to B itself, one hidden layer at a time, swapping neurons pair by pair back into B's order
-/// (<see cref="RealignmentTransition"/>). Such a path is parametrized by length: each transition's share of t is its
-/// share of the path's length in weight space, so the weights move continuously and at a steady speed from A to B.
+/// (<see cref="RealignmentTransition"/>). The connection takes t in [0, 1/2] and the swaps [1/2, 1], shared by length,
+/// so the weights move continuously from A to B.
 /// </para>
 /// </summary>
 internal static class ConnectionPathBuilder
 {
+    /// <summary>Builds the path from <paramref name="a"/> to <paramref name="b"/> by <paramref name="method"/>.</summary>
+    /// <param name="spec">The MLP both networks share.</param>
+    /// <param name="a">The network at t = 0.</param>
+    /// <param name="b">The network at t = 1.</param>
+    /// <param name="method">Connection kind and its options (alignment, weight adjustment, REPAIR, layer by layer).</param>
+    /// <param name="sample">Training inputs (float64 <c>[N, in]</c>) for weight adjustment and REPAIR; null when neither is asked.</param>
+    /// <param name="cancellationToken">Stops a long alignment between layers.</param>
     /// <param name="seed">Seed of weight matching's order of layers.</param>
     public static ConnectionPath Build(NetworkSpec spec, MlpWeights a, MlpWeights b, ConnectionMethod method, Tensor? sample,
         CancellationToken cancellationToken = default, int seed = 0)
@@ -53,6 +60,7 @@ internal static class ConnectionPathBuilder
         IReadOnlyList<double>? ends = null;
         if (method.Aligned)
         {
+            int firstStage = transitions.Count;
             var current = transitions[^1].End;
             int lastMoved = Array.FindLastIndex(permutations, p => p is not null && !IsIdentity(p));
             for (int k = 0; k <= lastMoved; k++)
@@ -62,7 +70,7 @@ internal static class ConnectionPathBuilder
                 transitions.Add(realignment);
                 current = realignment.End;
             }
-            ends = ConnectionPath.EndsByLength(transitions);
+            if (transitions.Count > firstStage) ends = ConnectionPath.TwoStageEnds(transitions, firstStage);
         }
 
         // Only weight adjustment solves at every point and keeps the sample; bridges were solved above.

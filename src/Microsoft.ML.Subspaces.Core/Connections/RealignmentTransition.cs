@@ -19,6 +19,7 @@ internal sealed class RealignmentTransition : Transition
     private readonly double _length;
 
     /// <param name="hidden">Hidden layer k.</param>
+    /// <param name="kind">The connection's kind, kept with the path when saved (the swaps themselves move linearly).</param>
     /// <param name="start">The network whose layer k is in the matched order.</param>
     /// <param name="permutation">New neuron i of layer k in <paramref name="start"/> is the second network's neuron permutation[i].</param>
     /// <param name="end">The end network when known (the second network itself for the last layer, or a loaded path).</param>

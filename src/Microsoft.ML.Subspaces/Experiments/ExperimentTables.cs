@@ -42,3 +42,9 @@ public sealed record LabelNoiseResult(double Fraction, int ChangedRows, IReadOnl
 /// <param name="LogLoss">Mean negative log-likelihood.</param>
 /// <param name="ExpectedCalibrationError">ECE over equal-width bins.</param>
 public sealed record CorruptionRow(string Model, ImageCorruption? Corruption, int Severity, double Accuracy, double LogLoss, double ExpectedCalibrationError);
+
+/// <summary>
+/// An ensemble of <paramref name="Members"/> networks (<see cref="SubspaceExperiments.WeightAdjustedEnsembles"/>): which kind,
+/// its distinct parameters (a WA-ensemble stores one backbone and a head per member), and its test accuracy and log-loss.
+/// </summary>
+public sealed record EnsembleSizePoint(string Ensemble, int Members, long Parameters, double Accuracy, double LogLoss);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Runtime;
 using Microsoft.ML.Subspaces.Evaluation;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Trainers;
@@ -11,7 +12,49 @@ namespace Microsoft.ML.Subspaces.Experiments;
 /// </summary>
 public sealed class SubspaceExperiments
 {
-    internal SubspaceExperiments() { }
+    private readonly MLContext _context;
+
+    internal SubspaceExperiments(MLContext context) => _context = context;
+
+    /// <summary>
+    /// Anokhin and Yarotsky's ensembling figure: for m = 1 .. models.Count, the ordinary ensemble of the first m models
+    /// against WA-ensembles of the same m models with heads of each size in <paramref name="headLayers"/>
+    /// (<c>mlContext.Subspaces().Connections.WeightAdjustedEnsemble</c>), with each ensemble's count of distinct parameters.
+    /// </summary>
+    /// <param name="models">Single-network MLPs of one architecture, trained on <paramref name="trainingData"/>.</param>
+    /// <param name="trainingData">The rows the heads are adjusted on.</param>
+    /// <param name="test">Rows to score, with a label column.</param>
+    /// <param name="headLayers">Head sizes to compare (default: 1, the output layer alone).</param>
+    /// <param name="labelColumnName">The label column of <paramref name="test"/>.</param>
+    /// <param name="bins">Bins of the calibration error.</param>
+    public IReadOnlyList<EnsembleSizePoint> WeightAdjustedEnsembles(IReadOnlyList<SubspaceTransformer> models, IDataView trainingData, IDataView test,
+        IReadOnlyList<int>? headLayers = null, string labelColumnName = "Label", int bins = 20)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        ArgumentNullException.ThrowIfNull(test);
+        if (models.Count == 0) throw new ArgumentException("Give at least one model.", nameof(models));
+        headLayers ??= new[] { 1 };
+        int seed = ((IHostEnvironment)_context).Register("Subspaces.WeightAdjustedEnsemble").Rand.Next();
+        var set = EvaluationSet.Read(test, models[0], labelColumnName);
+        var spec = models[0].Network;
+        long single = WeightAdjustedEnsembleFactory.Parameters(models[0], 1, spec.HiddenSizes.Length);
+        var rows = new List<EnsembleSizePoint>();
+        for (int m = 1; m <= models.Count; m++)
+        {
+            using (var plain = EnsembleTransformer.Create(models.Take(m)))
+            {
+                var metrics = set.Score(plain, bins);
+                rows.Add(new EnsembleSizePoint("ensemble", m, m * single, metrics.Accuracy, metrics.LogLoss));
+            }
+            foreach (int h in headLayers)
+            {
+                using var wa = WeightAdjustedEnsembleFactory.Build(models.Take(m).ToList(), trainingData, h, seed);
+                var metrics = set.Score(wa, bins);
+                rows.Add(new EnsembleSizePoint($"WA({h})-ensemble", m, WeightAdjustedEnsembleFactory.Parameters(models[0], m, h), metrics.Accuracy, metrics.LogLoss));
+            }
+        }
+        return rows;
+    }
 
     /// <summary>
     /// Accuracy of the ensemble of P(a) and P(1 - a) for <paramref name="points"/> values of a from 0 (the endpoint

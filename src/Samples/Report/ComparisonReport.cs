@@ -144,6 +144,27 @@ internal static class ComparisonReport
                 md.AppendLine();
                 var startPlot = SubspacePlots.EnsemblesWithStart(Path.Combine(folder, "start-ensembles"), "A fitted curve: phi(t) alone and ensembled with w0", withStart);
                 md.AppendLine($"![Ensembles with w0]({Path.GetFileName(startPlot.Png)}) ([SVG]({Path.GetFileName(startPlot.Svg)}))").AppendLine();
+
+                // Anokhin and Yarotsky's WA-ensembles: five standard networks on the first one's backbone.
+                var members = new List<SubspaceTransformer> { standard, standard2 };
+                for (int i = 3; i <= 5; i++)
+                    members.Add(Fit($"standard ({i}th seed, WA-ensemble)", new StandardTrainerOptions { Epochs = epochs }, o => ml.Subspaces().Trainers.Standard(o), trainData, train.Count));
+                var bySize = ml.Subspaces().Experiments.WeightAdjustedEnsembles(members, trainData, testData, new[] { 1, 2 });
+                foreach (var m in members.Skip(2)) m.Dispose();
+                md.AppendLine("### WA-ensembles: m networks on one backbone").AppendLine();
+                md.AppendLine("Five standard networks; the ordinary ensemble of the first m against WA(h)-ensembles of the same m, which keep the first " +
+                              "network's lower layers for all and each network's last h layers, the first of them re-solved by least squares on the " +
+                              "training rows to read the shared features (Anokhin and Yarotsky, section 6).").AppendLine();
+                md.AppendLine("| m | ensemble | parameters | WA(1)-ensemble | parameters | WA(2)-ensemble | parameters |").AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                foreach (var group in bySize.GroupBy(r => r.Members))
+                {
+                    var cells = new[] { "ensemble", "WA(1)-ensemble", "WA(2)-ensemble" }.Select(kind => group.Single(r => r.Ensemble == kind))
+                        .Select(r => FormattableString.Invariant($"{r.Accuracy * 100:F2}% | {r.Parameters:N0}"));
+                    md.AppendLine($"| {group.Key} | " + string.Join(" | ", cells) + " |");
+                }
+                md.AppendLine();
+                var sizePlot = SubspacePlots.EnsemblesBySize(Path.Combine(folder, "wa-ensembles"), "Ensembles and WA-ensembles of 1 to 5 MLPs", bySize);
+                md.AppendLine($"![WA-ensembles]({Path.GetFileName(sizePlot.Png)}) ([SVG]({Path.GetFileName(sizePlot.Svg)}))").AppendLine();
             }
 
             foreach (var m in new IDisposable[] { standard, standard2, line, layerWise, curve, simplex, swa, fge, dropout, smoothed, smoothedLine }) m.Dispose();
