@@ -61,3 +61,9 @@ public sealed class CorruptionCommand : Command<CorruptionSettings>
 {
     public override int Execute(CommandContext context, CorruptionSettings settings, CancellationToken cancellationToken) => CorruptionSample.Run(settings);
 }
+
+/// <summary>Max accuracy loss along training-free paths across hidden widths, without a prior, with dropout, with a Gaussian prior.</summary>
+public sealed class WidthStudyCommand : Command<WidthStudySettings>
+{
+    public override int Execute(CommandContext context, WidthStudySettings settings, CancellationToken cancellationToken) => WidthStudySample.Run(settings);
+}
