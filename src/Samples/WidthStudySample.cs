@@ -16,8 +16,9 @@ namespace Subspaces.Samples;
 /// MNIST): one-hidden-layer MLPs of widths 10 to 2000, trained three ways (no prior: no weight decay; dropout 0.5 and
 /// no weight decay; a Gaussian prior: weight decay 5e-4), pairs of independently trained networks connected by every
 /// method. A cell is the endpoints' mean test accuracy minus the worst test accuracy over 61 evenly spaced points of
-/// the path (the "max accuracy loss along the path", in points), the mean over the pairs. Garipov (3) is the learned
-/// Bezier curve with one bend (three control points) of Garipov et al. 2018, trained for as many epochs as the networks.
+/// the path (the "max accuracy loss along the path", in points), the mean over the pairs. Garipov (3) and (5) are the learned
+/// Bezier curves of Garipov et al. 2018 with one and three bends (three and five control points), trained for as many
+/// epochs as the networks.
 /// </summary>
 public static class WidthStudySample
 {
@@ -32,7 +33,7 @@ public static class WidthStudySample
         new("Gaussian prior (weight decay 5e-4)", 5e-4, 0),
     };
 
-    private static Method[] Methods(int epochs, bool curves)
+    private static Method[] Methods(int epochs, bool curves, IReadOnlyCollection<string>? only)
     {
         var methods = new List<Method>
         {
@@ -46,16 +47,20 @@ public static class WidthStudySample
             new("OT+Lin+REPAIR", (ml, a, b, d) => ml.Subspaces().Connections.Connect(a, b, new ConnectionOptions { OptimalTransport = true, Repair = true, TrainingData = d }), TwoStage: true),
         };
         if (curves)
-            methods.Add(new("Garipov (3)", (ml, a, b, d) =>
-                ml.Subspaces().Trainers.ConnectCurve(a, b, new ConnectCurveOptions { Kind = Microsoft.ML.Subspaces.Shapes.CurveKind.Bezier, Epochs = epochs }).Fit(d)));
-        return methods.ToArray();
+            foreach (int bends in new[] { 1, 3 }) // Garipov et al.'s curves of 3 and 5 points
+                methods.Add(new($"Garipov ({bends + 2})", (ml, a, b, d) => ml.Subspaces().Trainers.ConnectCurve(a, b,
+                    new ConnectCurveOptions { Kind = Microsoft.ML.Subspaces.Shapes.CurveKind.Bezier, Bends = bends, Epochs = epochs }).Fit(d)));
+        if (only is null) return methods.ToArray();
+        var unknown = only.Except(methods.Select(m => m.Name)).ToArray();
+        if (unknown.Length > 0) throw new ArgumentException($"--methods: unknown method(s) {string.Join(", ", unknown)}; known: {string.Join(", ", methods.Select(m => m.Name))}.");
+        return methods.Where(m => only.Contains(m.Name)).ToArray();
     }
 
     public static int Run(WidthStudySettings options)
     {
         var (train, test) = DigitDatasets.MnistSplit();
         var widths = options.WidthList;
-        var methods = Methods(options.Epochs, !options.NoCurves);
+        var methods = Methods(options.Epochs, !options.NoCurves, options.MethodList);
         var ml = new MLContext(seed: options.Seed);
         var (trainData, testData) = ml.ToKeyedDataViews(train, test);
         Console.WriteLine($"MNIST split: {train.Count} train rows, {test.Count} test rows; MLPs 784-w-10, {options.Epochs} epochs, batch 128, " +

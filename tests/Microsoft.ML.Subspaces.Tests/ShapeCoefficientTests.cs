@@ -43,6 +43,37 @@ public class ShapeCoefficientTests
         Assert.Equal(new[] { new[] { 0.0 }, new[] { 1.0 } }, curve.Endpoints);
     }
 
+    [Fact]
+    public void Bezier_with_three_bends_has_the_quartic_Bernstein_coefficients()
+    {
+        var curve = BezierCurve.WithBends(3);
+        Assert.Equal(5, curve.PointCount);
+        AssertCoefficients(curve, new[] { 0.0 }, 1, 0, 0, 0, 0);
+        AssertCoefficients(curve, new[] { 1.0 }, 0, 0, 0, 0, 1);
+        AssertCoefficients(curve, new[] { 0.5 }, 1 / 16.0, 4 / 16.0, 6 / 16.0, 4 / 16.0, 1 / 16.0);
+        // a = 0.25: C(4, j) 0.25^j 0.75^(4 - j).
+        AssertCoefficients(curve, new[] { 0.25 }, 81 / 256.0, 108 / 256.0, 54 / 256.0, 12 / 256.0, 1 / 256.0);
+        Assert.Same(BezierCurve.Instance, BezierCurve.WithBends(1));
+        Assert.Same(curve, SubspaceShape.FromName(curve.Name));
+        Assert.Equal("curve3", curve.Name);
+        Assert.Throws<ArgumentOutOfRangeException>(() => BezierCurve.WithBends(0));
+        Assert.Throws<InvalidDataException>(() => SubspaceShape.FromName("curve99"));
+    }
+
+    [Fact]
+    public void Chain_with_three_bends_passes_through_each_bend_at_quarters()
+    {
+        var chain = PolygonalChain.WithBends(3);
+        Assert.Equal(5, chain.PointCount);
+        AssertCoefficients(chain, new[] { 0.0 }, 1, 0, 0, 0, 0);
+        AssertCoefficients(chain, new[] { 0.25 }, 0, 1, 0, 0, 0);
+        AssertCoefficients(chain, new[] { 0.375 }, 0, 0.5, 0.5, 0, 0);
+        AssertCoefficients(chain, new[] { 0.75 }, 0, 0, 0, 1, 0);
+        AssertCoefficients(chain, new[] { 1.0 }, 0, 0, 0, 0, 1);
+        AssertCoefficients(PolygonalChain.WithBends(1), new[] { 0.25 }, 0.5, 0.5, 0);
+        Assert.Same(chain, SubspaceShape.FromName("chain3"));
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]

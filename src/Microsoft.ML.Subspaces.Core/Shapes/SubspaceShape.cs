@@ -68,6 +68,10 @@ public abstract class SubspaceShape
         if (name == LineSubspace.Instance.Name) return LineSubspace.Instance;
         if (name == BezierCurve.Instance.Name) return BezierCurve.Instance;
         if (name == PolygonalChain.Instance.Name) return PolygonalChain.Instance;
+        if (name.StartsWith("curve", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), out int curveBends))
+            return curveBends is >= 2 and <= BezierCurve.MaxBends ? BezierCurve.WithBends(curveBends) : throw new InvalidDataException($"A curve of {curveBends} bends is out of range (2 to {BezierCurve.MaxBends}).");
+        if (name.StartsWith("chain", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), out int chainBends))
+            return chainBends is >= 2 and <= BezierCurve.MaxBends ? PolygonalChain.WithBends(chainBends) : throw new InvalidDataException($"A chain of {chainBends} bends is out of range (2 to {BezierCurve.MaxBends}).");
         if (name.StartsWith("simplex", StringComparison.Ordinal) && int.TryParse(name.AsSpan(7), out int n))
             return n is >= 2 and <= 64 ? new SimplexSubspace(n) : throw new InvalidDataException($"A simplex of {n} vertices is out of range (2 to 64).");
         throw new InvalidDataException($"Unknown subspace shape '{name}'.");

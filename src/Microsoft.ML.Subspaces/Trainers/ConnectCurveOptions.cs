@@ -13,15 +13,21 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// </summary>
 public sealed class ConnectCurveOptions : TrainerOptionsBase
 {
-    /// <summary>Bezier (default) or a polygonal chain with one bend.</summary>
+    /// <summary>Bezier (default) or a polygonal chain.</summary>
     public CurveKind Kind { get; set; } = CurveKind.Bezier;
+
+    /// <summary>
+    /// Trained points between the two fixed ends, 1 to 16. Default 1 (Garipov et al.'s curve of 3 points); 3 gives their
+    /// curve of 5 points. The bends start evenly spaced on the segment between the ends.
+    /// </summary>
+    public int Bends { get; set; } = 1;
 
     /// <summary>Fraction of the learning rate reached at the end of the decay. Default 0.01.</summary>
     public double FinalLearningRateFraction { get; set; } = 0.01;
 
     internal override TrainingSettings SettingsFor(int seed, long? rows = null) => base.SettingsFor(seed, rows) with
     {
-        TrainablePoints = new[] { ConnectCurveTrainer.BendIndex },
+        TrainablePoints = Enumerable.Range(1, Bends).ToArray(), // points 0 and Bends + 1 are the fixed ends
         WeightDecayMode = WeightDecayMode.MixedWeight,
     };
 
@@ -29,6 +35,7 @@ public sealed class ConnectCurveOptions : TrainerOptionsBase
     {
         base.Validate();
         if (!Enum.IsDefined(Kind)) throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown curve kind; use Bezier or PolygonalChain.");
+        if (Bends < 1 || Bends > 16) throw new ArgumentOutOfRangeException(nameof(Bends), Bends, "Bends must be between 1 and 16.");
         if (!(FinalLearningRateFraction > 0 && FinalLearningRateFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(FinalLearningRateFraction), FinalLearningRateFraction, "FinalLearningRateFraction must be in (0, 1].");
     }

@@ -16,8 +16,6 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// </summary>
 public sealed class ConnectCurveTrainer : NetworkTrainerBase<SubspaceTransformer>
 {
-    /// <summary>The index of the trained bend among the curve's points (w0, wc, w1).</summary>
-    internal const int BendIndex = 1;
     private readonly SubspaceTransformer _start;
     private readonly SubspaceTransformer _end;
     private readonly ConnectCurveOptions _options;
@@ -28,7 +26,7 @@ public sealed class ConnectCurveTrainer : NetworkTrainerBase<SubspaceTransformer
         _options = options!;
         _start = start ?? throw new ArgumentNullException(nameof(start));
         _end = end ?? throw new ArgumentNullException(nameof(end));
-        Shape = options!.Kind.Shape();
+        Shape = options!.Kind.Shape(options.Bends); // options were validated by the base constructor
         // Incompatible ends fail here, before any data is read.
         start.ThrowIfDisposed();
         end.ThrowIfDisposed();
@@ -52,8 +50,10 @@ public sealed class ConnectCurveTrainer : NetworkTrainerBase<SubspaceTransformer
         SubspaceNetwork curve;
         try
         {
-            // (w0, wc, w1) = (start, midpoint, end): the curve starts as the straight segment.
-            curve = FittedNetworks.Stack(new[] { a, b }, new[] { new[] { 1.0, 0 }, new[] { 0.5, 0.5 }, new[] { 0, 1.0 } }, run.Device);
+            // (w0, bends..., w1) = (start, evenly spaced points of the segment, end): the curve starts as the straight segment.
+            int n = Shape.PointCount - 1;
+            var mixing = Enumerable.Range(0, n + 1).Select(j => new[] { 1 - (double)j / n, (double)j / n }).ToArray();
+            curve = FittedNetworks.Stack(new[] { a, b }, mixing, run.Device);
         }
         finally
         {

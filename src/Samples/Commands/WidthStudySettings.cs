@@ -16,6 +16,12 @@ public sealed class WidthStudySettings : SampleSettings
     [CommandOption("--no-curves")] [Description("Leave out Garipov's learned curve (it trains a bend per pair, about one more fit).")]
     public bool NoCurves { get; set; }
 
+    [CommandOption("--methods <LIST>")] [Description("Only these rows, comma-separated (for example \"Linear,Garipov (5)\"); default every method.")]
+    public string? Methods { get; set; }
+
+    /// <summary>The methods asked for, or null for all.</summary>
+    public string[]? MethodList => Methods?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     [CommandOption("--out <FILE>")] [DefaultValue("width-study.md")]
     public string Output { get; set; } = "width-study.md";
 

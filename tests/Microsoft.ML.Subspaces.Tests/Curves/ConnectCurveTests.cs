@@ -37,6 +37,49 @@ public sealed class ConnectCurveTests(CurveFixture f)
     [Theory]
     [InlineData(CurveKind.Bezier)]
     [InlineData(CurveKind.PolygonalChain)]
+    public void ThreeBendsAllMoveWhileTheEndsStayFixedAndTheCurveSavesAndLoads(CurveKind kind)
+    {
+        var options = f.CurveOptions(epochs: 2);
+        options.Kind = kind;
+        options.Bends = 3;
+        using var curve = f.Ml.Subspaces().Trainers.ConnectCurve(f.A, f.B, options).Fit(f.Train);
+        Assert.Equal(5, curve.Shape.PointCount);
+        var points = CurveFixture.Points(curve.Weights.Network);
+        var a = CurveFixture.Points(f.A.Weights.Network);
+        var b = CurveFixture.Points(f.B.Weights.Network);
+        var moved = new bool[3];
+        for (int p = 0; p < points.Length; p++)
+        {
+            Assert.Equal(a[p][0], points[p][0]);
+            Assert.Equal(b[p][0], points[p][4]);
+            for (int j = 1; j <= 3; j++)
+                for (int i = 0; i < points[p][j].Length; i++)
+                    if (Math.Abs(points[p][j][i] - ((1 - j / 4f) * a[p][0][i] + j / 4f * b[p][0][i])) > 1e-4f) moved[j - 1] = true;
+        }
+        Assert.All(moved, m => Assert.True(m, "a bend did not move from its start on the segment"));
+
+        string path = Path.Combine(Path.GetTempPath(), $"curve3-{Guid.NewGuid():N}.zip");
+        try
+        {
+            f.Ml.Subspaces().Model.Save(curve, f.Test.Schema, path);
+            var loaded = f.Ml.Subspaces().Model.Load(path, out _);
+            try
+            {
+                using var original = curve.WithPoint(0.3);
+                var expected = original.Transform(f.Test).GetColumn<float[]>("Score").ToArray();
+                var loadedCurve = Assert.IsType<SubspaceTransformer>(loaded);
+                Assert.Equal(curve.Shape, loadedCurve.Shape);
+                using var at = loadedCurve.WithPoint(0.3);
+                Assert.Equal(expected, at.Transform(f.Test).GetColumn<float[]>("Score").ToArray());
+            }
+            finally { (loaded as IDisposable)?.Dispose(); }
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData(CurveKind.Bezier)]
+    [InlineData(CurveKind.PolygonalChain)]
     public void PredictsExactlyAsTheTwoModelsAtItsEnds(CurveKind kind)
     {
         var options = f.CurveOptions(epochs: 2);
