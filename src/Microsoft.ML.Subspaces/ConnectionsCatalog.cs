@@ -145,6 +145,39 @@ public sealed class ConnectionsCatalog
     }
 
     /// <summary>
+    /// Optimal transport for convolutional networks, filters as neurons: a copy of <paramref name="b"/> whose channels are
+    /// reordered, block by block from the input up, to the exact minimum-cost matching with <paramref name="a"/>'s (squared
+    /// distances between a filter's incoming weights with its BatchNorm scale and shift). Each channel takes its BatchNorm
+    /// parameters and statistics and its slice of the next layer's input along, so the copy predicts as
+    /// <paramref name="b"/> does. Connect the two afterwards: <c>mlContext.Subspaces().Segment(a, aligned)</c> is OT+Linear
+    /// with BatchNorm statistics recomputed at every point; <c>Trainers.ConnectCurve(a, aligned)</c> learns a curve.
+    /// </summary>
+    /// <param name="a">The reference ConvNet (a single network).</param>
+    /// <param name="b">The ConvNet to reorder, of the same architecture.</param>
+    /// <exception cref="NotSupportedException">The models are not the library's ConvNet (for MLPs use <see cref="OptimalTransport"/>).</exception>
+    public SubspaceTransformer AlignChannels(SubspaceTransformer a, SubspaceTransformer b)
+    {
+        var (networkA, networkB) = Trainers.FittedNetworks.Ends(a, b);
+        try
+        {
+            if (networkA is not SubspaceConvNet convA || networkB is not SubspaceConvNet convB)
+                throw new NotSupportedException($"AlignChannels reorders the channels of the library's ConvNet; these models are {a.Network.KindName} networks. " +
+                                                "For multilayer perceptrons, OptimalTransport and ConnectionOptions.WeightMatching align hidden neurons.");
+            ConvNetAlignment.AlignChannels(convA, convB);
+            var sample = b.Weights.BatchNormSample?.clone().DetachFromDisposeScope();
+            var aligned = new SubspaceTransformer(new SharedNetwork(networkB, sample, b.Weights.BatchNormBatchSize), Shapes.SinglePoint.Instance,
+                b.FeatureColumnName, b.Labels, new[] { Shapes.SinglePoint.Instance.Center }, "the network, channels aligned to another", Array.Empty<Optimization.EpochSummary>());
+            networkB = null!; // owned by the aligned model now
+            return aligned;
+        }
+        finally
+        {
+            networkA.Dispose();
+            networkB?.Dispose();
+        }
+    }
+
+    /// <summary>
     /// A WA-ensemble (Anokhin and Yarotsky, 2020, section 6): the models share the first model's lower layers as a common
     /// backbone, each keeping its own last <paramref name="headLayers"/> layers, the first of which is re-solved by least
     /// squares on <paramref name="trainingData"/> to read the backbone's features instead of its own. The first model is

@@ -67,3 +67,9 @@ public sealed class WidthStudyCommand : Command<WidthStudySettings>
 {
     public override int Execute(CommandContext context, WidthStudySettings settings, CancellationToken cancellationToken) => WidthStudySample.Run(settings);
 }
+
+/// <summary>Linear and OT+Linear connections between ConvNets (filters as neurons, BatchNorm recomputed per point).</summary>
+public sealed class ConvConnectionsCommand : Command<ConvConnectionsSettings>
+{
+    public override int Execute(CommandContext context, ConvConnectionsSettings settings, CancellationToken cancellationToken) => ConvConnectionsSample.Run(settings);
+}
