@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Assignment;
 using Microsoft.ML.Subspaces.Networks;
 using static TorchSharp.torch;
@@ -179,9 +180,9 @@ internal static class ConnectionPathBuilder
         double[] cost;
         using (NewDisposeScope())
         {
-            var s2 = start.square().sum(1, keepdim: true);
-            var e2 = end.square().sum(1).unsqueeze(0);
-            var distances = s2.add(e2).add_(start.matmul(end.T), alpha: -2).clamp_min_(0);
+            var s2 = start.Squared().sum(1, keepdim: true);
+            var e2 = end.Squared().sum(1).unsqueeze(0);
+            var distances = s2.Plus(e2).AddScaled_(start.matmul(end.T), -2).ClampMin_(0);
             cost = distances.contiguous().data<double>().ToArray();
         }
         return LinearAssignment.Solve(cost, n);

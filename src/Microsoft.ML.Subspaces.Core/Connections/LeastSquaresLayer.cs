@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Connections;
@@ -32,7 +33,7 @@ internal static class LeastSquaresLayer
         for (int attempt = 0; attempt < 6 && solution is null; attempt++, ridge *= 1000)
         {
             var damped = gram.clone();
-            damped.diagonal().add_(ridge);
+            damped.diagonal().Plus_(ridge);
             var (factor, info) = linalg.cholesky_ex(damped);
             if (info.item<int>() == 0) solution = cholesky_solve(rhs, factor);
         }
@@ -48,6 +49,6 @@ internal static class LeastSquaresLayer
     {
         using var scope = NewDisposeScope();
         var error = nn.functional.linear(hidden.to_type(ScalarType.Float64), weight.to_type(ScalarType.Float64), bias.to_type(ScalarType.Float64)).sub_(target.to_type(ScalarType.Float64));
-        return error.square().sum().item<double>() / hidden.shape[0];
+        return error.Squared().sum().item<double>() / hidden.shape[0];
     }
 }

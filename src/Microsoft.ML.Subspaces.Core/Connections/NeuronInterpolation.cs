@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Connections;
@@ -26,7 +27,7 @@ internal static class NeuronInterpolation
                 double angle = Math.PI * s / 2;
                 double c = Math.Cos(angle), sin = Math.Sin(angle);
                 // mu + c (start - mu) + s (end - mu) = c start + s end + (1 - c - s) mu
-                return start.mul(c).add_(end, alpha: sin).add_(pooledMean, alpha: 1 - c - sin);
+                return start.Times(c).AddScaled_(end, sin).AddScaled_(pooledMean, 1 - c - sin);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown connection kind.");
         }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Connections;
@@ -124,7 +125,7 @@ internal sealed class RealignmentTransition : Transition
             Swap(order, _swaps[m]);
         }
         var d = _neurons.index_select(0, tensor(first)).sub_(_neurons.index_select(0, tensor(second)));
-        return d.square().sum(1).sqrt().data<double>().ToArray();
+        return d.Squared().sum(1).sqrt().data<double>().ToArray();
     }
 
     private static void Swap(int[] order, (int I, int J) swap) => (order[swap.I], order[swap.J]) = (order[swap.J], order[swap.I]);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Connections;
@@ -78,11 +79,11 @@ internal sealed class SimultaneousTransition : Transition
             var std = z.std(0, unbiased: false);
             var targetMean = lerp(_startStats[k].Mean, _endStats[k].Mean, s);
             var targetStd = lerp(_startStats[k].Std, _endStats[k].Std, s);
-            var scale = targetStd.div(std.add(RepairEpsilon));
+            var scale = targetStd.div(std.Plus(RepairEpsilon));
             var weight = net.Weights[k].mul(scale.unsqueeze(1));
-            var bias = net.Biases[k].sub(mean).mul_(scale).add_(targetMean);
+            var bias = net.Biases[k].sub(mean).mul_(scale).Plus_(targetMean);
             net = net.WithLayer(k, weight, bias);
-            h = z.sub(mean).mul_(scale).add_(targetMean).relu_();
+            h = z.sub(mean).mul_(scale).Plus_(targetMean).relu_();
         }
         return net;
     }

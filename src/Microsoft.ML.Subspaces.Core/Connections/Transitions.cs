@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Connections;
@@ -58,7 +59,7 @@ internal abstract class Transition
         double sum = 0;
         using var scope = NewDisposeScope();
         foreach (var (p, q) in x.Tensors.Zip(y.Tensors))
-            if (!ReferenceEquals(p, q)) sum += p.sub(q).square().sum().item<double>();
+            if (!ReferenceEquals(p, q)) sum += p.sub(q).Squared().sum().item<double>();
         return Math.Sqrt(sum);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Assignment;
 using static TorchSharp.torch;
 
@@ -62,9 +63,9 @@ internal static class WeightMatching
     {
         var incomingB = k == 0 ? b.Weights[k] : b.Weights[k].index_select(1, Index(permutations[k - 1]));
         var s = a.Weights[k].matmul(incomingB.T);
-        s.add_(a.Biases[k].unsqueeze(1).mul(b.Biases[k].unsqueeze(0)));
+        s.Plus_(a.Biases[k].unsqueeze(1).mul(b.Biases[k].unsqueeze(0)));
         var outgoingB = k + 1 < a.HiddenCount ? b.Weights[k + 1].index_select(0, Index(permutations[k + 1])) : b.Weights[k + 1];
-        s.add_(a.Weights[k + 1].T.matmul(outgoingB));
+        s.Plus_(a.Weights[k + 1].T.matmul(outgoingB));
         return s;
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Networks;
@@ -55,7 +56,7 @@ internal static class FeatureStandardization
             Add(sum, x.sum(new long[] { 0 }), (a, b) => a + b);
             Add(min, x.amin(new long[] { 0 }), Math.Min);
             Add(max, x.amax(new long[] { 0 }), Math.Max);
-            var notBinary = (x * (x - 1)).abs().amax(new long[] { 0 }).ne(0).cpu().data<bool>().ToArray();
+            var notBinary = x.mul(x.Minus(1)).abs().amax(new long[] { 0 }).NotEqual(0).cpu().data<bool>().ToArray();
             for (int j = 0; j < columns; j++) indicator[j] &= !notBinary[j];
         }
         var mean = sum.Select(v => v / count).ToArray();
@@ -65,7 +66,7 @@ internal static class FeatureStandardization
             for (long start = 0; start < n; start += rowsPerChunk)
             {
                 using var scope = NewDisposeScope();
-                Add(squares, (Chunk(start) - meanTensor.to(features.device)).square().sum(new long[] { 0 }), (a, b) => a + b);
+                Add(squares, (Chunk(start) - meanTensor.to(features.device)).Squared().sum(new long[] { 0 }), (a, b) => a + b);
             }
         }
         return Rule(mean, squares.Select(v => v / count).ToArray(), min, max, indicator);

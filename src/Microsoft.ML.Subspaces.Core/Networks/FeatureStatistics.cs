@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Networks;
@@ -34,11 +35,11 @@ internal sealed class FeatureStatistics
         long n = x.shape[0];
         if (n == 0) return;
         var mean = x.mean(new long[] { 0 });
-        var m2 = (x - mean).square().sum(new long[] { 0 }).data<double>().ToArray();
+        var m2 = (x - mean).Squared().sum(new long[] { 0 }).data<double>().ToArray();
         var chunkMean = mean.data<double>().ToArray();
         var min = x.amin(new long[] { 0 }).data<double>().ToArray();
         var max = x.amax(new long[] { 0 }).data<double>().ToArray();
-        var notBinary = (x * (x - 1)).abs().amax(new long[] { 0 }).ne(0).data<bool>().ToArray();
+        var notBinary = x.mul(x.Minus(1)).abs().amax(new long[] { 0 }).NotEqual(0).data<bool>().ToArray();
         double total = Count + n;
         for (int j = 0; j < _mean.Length; j++)
         {

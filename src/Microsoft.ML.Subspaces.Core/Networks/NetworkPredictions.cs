@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Subspaces.Networks;
@@ -13,7 +14,7 @@ internal static class NetworkPredictions
     {
         NetworkOutput.Softmax => nn.functional.softmax(outputs, 1),
         NetworkOutput.Sigmoid => outputs.sigmoid(),
-        NetworkOutput.Linear => outputs.mul(spec.TargetStd).add_(spec.TargetMean),
+        NetworkOutput.Linear => outputs.Times(spec.TargetStd).Plus_(spec.TargetMean),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Output, "Unknown network output."),
     };
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -89,7 +90,7 @@ internal sealed class SubspaceBatchNorm2d : nn.Module<Tensor, Tensor>, ISubspace
     {
         using var _ = no_grad();
         running_mean.zero_();
-        running_var.fill_(1);
+        running_var.Fill_(1);
         _batchesTracked = 0;
     }
 

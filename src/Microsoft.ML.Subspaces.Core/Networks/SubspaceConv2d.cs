@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,7 +49,7 @@ internal sealed class SubspaceConv2d : nn.Module<Tensor, Tensor>, ISubspaceLayer
         double std = Math.Sqrt(2.0 / (inChannels * kernelSize * kernelSize));
         using (no_grad())
         {
-            weight = new Parameter(randn(new long[] { pointCount, outChannels, inChannels, kernelSize, kernelSize }, generator: generator).mul_(std), requires_grad: false);
+            weight = new Parameter(randn(new long[] { pointCount, outChannels, inChannels, kernelSize, kernelSize }, generator: generator).Times_(std), requires_grad: false);
             if (hasBias) bias = new Parameter(zeros(pointCount, outChannels), requires_grad: false);
         }
         RegisterComponents();

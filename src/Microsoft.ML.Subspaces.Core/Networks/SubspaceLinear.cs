@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,7 +23,7 @@ internal sealed class SubspaceLinear : nn.Module<Tensor, Tensor>, ISubspaceLayer
         using (no_grad())
         {
             // Points are updated by SubspaceSgd from the gradients SubspaceParameter gathers, not by autograd.
-            weight = new Parameter(randn(new long[] { pointCount, outFeatures, inFeatures }, generator: generator).mul_(std), requires_grad: false);
+            weight = new Parameter(randn(new long[] { pointCount, outFeatures, inFeatures }, generator: generator).Times_(std), requires_grad: false);
             bias = new Parameter(zeros(pointCount, outFeatures), requires_grad: false);
         }
         RegisterComponents();

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,9 +35,9 @@ internal abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
     {
         double p = Spec.Dropout;
         if (p <= 0 || !training || DropoutGenerator is null) return x;
-        using var keep = full_like(x, 1 - p);
+        using var keep = HeldScalars.FullLike(x, 1 - p);
         using var mask = bernoulli(keep, DropoutGenerator);
-        return x.mul(mask.div_(1 - p));
+        return x.mul(mask.DividedBy_(1 - p));
     }
 
     /// <summary>The subspace layers in forward order (layer-wise sampling draws one point for each).</summary>
@@ -118,8 +119,8 @@ internal abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
             var grad = p.Points.grad ?? throw new InvalidOperationException("Gather gradients before adding the regularizer.");
             var wj = p.Points[j];
             var wk = p.Points[k];
-            grad[j].add_(wk, alpha: terms.Cross).add_(wj, alpha: terms.SelfJ);
-            grad[k].add_(wj, alpha: terms.Cross).add_(wk, alpha: terms.SelfK);
+            grad[j].AddScaled_(wk, terms.Cross).AddScaled_(wj, terms.SelfJ);
+            grad[k].AddScaled_(wj, terms.Cross).AddScaled_(wk, terms.SelfK);
         }
         return terms.Value;
     }

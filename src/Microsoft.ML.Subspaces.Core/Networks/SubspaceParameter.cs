@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -108,8 +109,8 @@ internal sealed class SubspaceParameter
         if (vertex >= 0 && c.Count(v => v == 0) == c.Length - 1) return points[vertex].clone();
         if (k == 2 && Math.Abs(c[0] + c[1] - 1) < 1e-12) return lerp(points[0], points[1], c[1]);
         // Element-wise passes run on every core; a [k] x [k, M] matrix-vector product did not (1.5x slower for k = 3).
-        var mixed = points[0].mul(c[0]);
-        for (int i = 1; i < k; i++) mixed.add_(points[i], alpha: c[i]);
+        var mixed = points[0].Times(c[0]);
+        for (int i = 1; i < k; i++) mixed.AddScaled_(points[i], c[i]);
         return mixed;
     }
 
@@ -138,7 +139,7 @@ internal sealed class SubspaceParameter
         for (int i = 0; i < PointCount; i++)
         {
             using var slot = grad[i];
-            slot.copy_(g).mul_(Coefficients[i]);
+            slot.copy_(g).Times_(Coefficients[i]);
         }
         return true;
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -122,8 +123,8 @@ internal sealed class SubspaceResNet20 : SubspaceNetwork
             using var scope = NewDisposeScope();
             var h = bn1.forward(conv1.forward(input)).relu_();
             var o = bn2.forward(conv2.forward(h));
-            if (shortcut_conv is null) o.add_(input);
-            else o.add_(shortcut_bn!.forward(shortcut_conv.forward(input)));
+            if (shortcut_conv is null) o.Plus_(input);
+            else o.Plus_(shortcut_bn!.forward(shortcut_conv.forward(input)));
             return o.relu_().MoveToOuterDisposeScope();
         }
     }

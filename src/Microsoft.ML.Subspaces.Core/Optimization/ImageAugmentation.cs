@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -45,14 +46,14 @@ public sealed record ImageAugmentation
             var padded = nn.functional.pad(x, new long[] { p, p, p, p });
             // Per-image offsets in [0, 2p]; rows and columns gathered from the padded image.
             var offsets = randint(0, 2 * p + 1, new long[] { 2, b }, dtype: ScalarType.Int64, generator: generator).to(device);
-            var rows = offsets[0].unsqueeze(1) + arange(h, dtype: ScalarType.Int64, device: device).unsqueeze(0); // [B, H]
-            var cols = offsets[1].unsqueeze(1) + arange(w, dtype: ScalarType.Int64, device: device).unsqueeze(0); // [B, W]
+            var rows = offsets[0].unsqueeze(1).Plus(HeldScalars.Range(h, device).unsqueeze(0)); // [B, H]
+            var cols = offsets[1].unsqueeze(1).Plus(HeldScalars.Range(w, device).unsqueeze(0)); // [B, W]
             var byRows = padded.gather(2, rows.view(b, 1, h, 1).expand(b, c, h, w + 2 * p));
             x = byRows.gather(3, cols.view(b, 1, 1, w).expand(b, c, h, w));
         }
         if (HorizontalFlip)
         {
-            var flip = rand(new long[] { b }, generator: generator).lt(0.5).to(device).view(b, 1, 1, 1);
+            var flip = rand(new long[] { b }, generator: generator).LessThan(0.5).to(device).view(b, 1, 1, 1);
             x = where(flip, x.flip(3), x);
         }
         return x;

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Networks;
 using static TorchSharp.torch;
 
@@ -70,11 +71,11 @@ internal sealed class SubspaceAdamW : ISubspaceOptimizer
                 for (int i = 0; i < k; i++)
                 {
                     if (FrozenPoints.Contains(i)) continue;
-                    var gi = g.mul(c[i] * GradientScale);
+                    var gi = g.Times(c[i] * GradientScale);
                     if (reg is not null && (i == reg.J || i == reg.K))
                     {
-                        gi.add_(w[i == reg.J ? reg.K : reg.J], alpha: reg.Cross);
-                        gi.add_(w[i], alpha: i == reg.J ? reg.SelfJ : reg.SelfK);
+                        gi.AddScaled_(w[i == reg.J ? reg.K : reg.J], reg.Cross);
+                        gi.AddScaled_(w[i], i == reg.J ? reg.SelfJ : reg.SelfK);
                     }
                     gradients[i] = gi;
                 }
@@ -83,12 +84,12 @@ internal sealed class SubspaceAdamW : ISubspaceOptimizer
                     if (gradients[i] is not { } gi) continue;
                     var m = _first[p][i];
                     var v = _second[p][i];
-                    m.mul_(Beta1).add_(gi, alpha: 1 - Beta1);
-                    v.mul_(Beta2).addcmul_(gi, gi, value: 1 - Beta2);
+                    m.Times_(Beta1).AddScaled_(gi, 1 - Beta1);
+                    v.Times_(Beta2).AddProduct_(gi, gi, 1 - Beta2);
                     var wi = w[i];
-                    if (WeightDecay != 0) wi.mul_(1 - LearningRate * WeightDecay);
-                    var denominator = v.div(correction2).sqrt_().add_(Epsilon);
-                    wi.addcdiv_(m, denominator, value: -LearningRate / correction1);
+                    if (WeightDecay != 0) wi.Times_(1 - LearningRate * WeightDecay);
+                    var denominator = v.DividedBy(correction2).sqrt_().Plus_(Epsilon);
+                    wi.AddQuotient_(m, denominator, -LearningRate / correction1);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML.Subspaces.Networks;
@@ -243,9 +244,9 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
             if (FrozenPoints.Count == 0)
             {
                 // Whole-tensor passes over all k points at once where the update is the same for every point.
-                b.mul_(Momentum);
-                for (int i = 0; i < k; i++) b[i].add_(g, alpha: c[i] * GradientScale);
-                if (WeightDecay != 0) b.add_(w, alpha: WeightDecay);
+                b.Times_(Momentum);
+                for (int i = 0; i < k; i++) b[i].AddScaled_(g, c[i] * GradientScale);
+                if (WeightDecay != 0) b.AddScaled_(w, WeightDecay);
                 if (reg is not null)
                 {
                     AddScaled(b[reg.J], w[reg.K], reg.Cross);
@@ -253,7 +254,7 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
                     AddScaled(b[reg.K], w[reg.J], reg.Cross);
                     AddScaled(b[reg.K], w[reg.K], reg.SelfK);
                 }
-                w.add_(b, alpha: -LearningRate);
+                w.AddScaled_(b, -LearningRate);
                 continue;
             }
             // All momentum buffers first: the regularizer reads the other point's weights before they move.
@@ -261,7 +262,7 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
             {
                 if (FrozenPoints.Contains(i)) continue;
                 var bi = b[i];
-                bi.mul_(Momentum).add_(g, alpha: c[i] * GradientScale);
+                bi.Times_(Momentum).AddScaled_(g, c[i] * GradientScale);
                 double decay = WeightDecay;
                 if (reg is not null && (i == reg.J || i == reg.K))
                 {
@@ -269,10 +270,10 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
                     if (Math.Abs(self) >= NegligibleCoefficient) decay += self;
                     AddScaled(bi, w[i == reg.J ? reg.K : reg.J], reg.Cross);
                 }
-                if (decay != 0) bi.add_(w[i], alpha: decay);
+                if (decay != 0) bi.AddScaled_(w[i], decay);
             }
             for (int i = 0; i < k; i++)
-                if (!FrozenPoints.Contains(i)) w[i].add_(b[i], alpha: -LearningRate);
+                if (!FrozenPoints.Contains(i)) w[i].AddScaled_(b[i], -LearningRate);
         }
     }
 
@@ -284,7 +285,7 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
     /// </summary>
     private static void AddScaled(Tensor target, Tensor source, double alpha)
     {
-        if (Math.Abs(alpha) >= NegligibleCoefficient) target.add_(source, alpha: alpha);
+        if (Math.Abs(alpha) >= NegligibleCoefficient) target.AddScaled_(source, alpha);
     }
 
     /// <summary>Below this, <c>alpha * w</c> (|w| &lt; 10) is under 1e-11: lost against any buffer value float32 can tell from 0 at that scale.</summary>
@@ -304,9 +305,9 @@ internal sealed class SubspaceSgd : ISubspaceOptimizer
             {
                 if (FrozenPoints.Contains(i)) continue;
                 var bi = _momentum[p][i];
-                bi.mul_(Momentum).add_(g[i]);
-                if (WeightDecay != 0) bi.add_(w[i], alpha: WeightDecay);
-                w[i].add_(bi, alpha: -LearningRate);
+                bi.Times_(Momentum).Plus_(g[i]);
+                if (WeightDecay != 0) bi.AddScaled_(w[i], WeightDecay);
+                w[i].AddScaled_(bi, -LearningRate);
             }
         }
     }

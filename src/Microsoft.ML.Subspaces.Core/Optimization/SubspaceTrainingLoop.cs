@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using System.Diagnostics;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
@@ -317,9 +318,9 @@ internal sealed class SubspaceTrainingLoop
         foreach (var p in network.SubspaceParameters)
         {
             if (p.Mixed is not { } mixed) continue;
-            if (mixed.grad is { } grad) grad.add_(mixed, alpha: weightDecay);
-            else mixed.grad = (mixed * weightDecay).DetachFromDisposeScope();
-            squares.Add(mixed.square().sum());
+            if (mixed.grad is { } grad) grad.AddScaled_(mixed, weightDecay);
+            else mixed.grad = mixed.Times(weightDecay).DetachFromDisposeScope();
+            squares.Add(mixed.Squared().sum());
         }
         if (squares.Count == 0) return 0;
         return 0.5 * weightDecay * stack(squares).sum().to_type(ScalarType.Float64).item<double>();

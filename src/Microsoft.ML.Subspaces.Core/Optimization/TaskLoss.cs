@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ internal static class TaskLoss
             return nn.functional.cross_entropy(outputs, labels, label_smoothing: labelSmoothing);
         var perRow = PerRow(output, outputs, labels, labelSmoothing, huberDelta);
         if (weights is null) return perRow.mean();
-        return (perRow * weights).sum() / weights.sum().clamp_min(1e-12);
+        return (perRow * weights).sum() / weights.sum().ClampMin(1e-12);
     }
 
     private static Tensor PerRow(NetworkOutput output, Tensor outputs, Tensor labels, double labelSmoothing, double? huberDelta)
@@ -28,7 +29,7 @@ internal static class TaskLoss
             case NetworkOutput.Softmax:
                 return nn.functional.cross_entropy(outputs, labels, reduction: nn.Reduction.None, label_smoothing: labelSmoothing);
             case NetworkOutput.Sigmoid:
-                var target = labelSmoothing > 0 ? labels * (1 - labelSmoothing) + labelSmoothing / 2 : labels;
+                var target = labelSmoothing > 0 ? labels.Times(1 - labelSmoothing).Plus_(labelSmoothing / 2) : labels;
                 return nn.functional.binary_cross_entropy_with_logits(outputs.squeeze(1), target, reduction: nn.Reduction.None);
             case NetworkOutput.Linear:
                 var prediction = outputs.squeeze(1);
@@ -48,8 +49,8 @@ internal static class TaskLoss
     public static double ScoreSum(NetworkOutput output, Tensor outputs, Tensor labels) => output switch
     {
         NetworkOutput.Softmax => outputs.argmax(1).eq(labels).sum().item<long>(),
-        NetworkOutput.Sigmoid => outputs.squeeze(1).gt(0).eq(labels.gt(0.5)).sum().item<long>(),
-        NetworkOutput.Linear => -(outputs.squeeze(1) - labels).square().sum().to_type(ScalarType.Float64).item<double>(),
+        NetworkOutput.Sigmoid => outputs.squeeze(1).GreaterThan(0).eq(labels.GreaterThan(0.5)).sum().item<long>(),
+        NetworkOutput.Linear => -(outputs.squeeze(1) - labels).Squared().sum().to_type(ScalarType.Float64).item<double>(),
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown network output."),
     };
 }

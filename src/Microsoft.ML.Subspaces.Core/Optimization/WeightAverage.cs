@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,7 +35,7 @@ internal sealed class WeightAverage : IDisposable
             for (int i = 0; i < points.Length; i++)
             {
                 using var delta = points[i].detach() - _mean[i];
-                _mean[i].add_(delta, alpha: weight);
+                _mean[i].AddScaled_(delta, weight);
             }
         }
         Count++;

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Shapes;
@@ -48,7 +49,7 @@ internal sealed class SnapshotCollector : IDisposable
             using var p = ValidationScoring.Probabilities(snapshot, validation);
             accuracy = ValidationScoring.Accuracy(p, validation);
             if (_ensembleScores is null) _ensembleScores = p.clone().DetachFromDisposeScope();
-            else _ensembleScores.add_(p);
+            else _ensembleScores.Plus_(p);
             ensembleAccuracy = ValidationScoring.Accuracy(_ensembleScores, validation);
         }
         _run.Info(FormattableString.Invariant($"{_method} snapshot {_snapshots.Count}/{_expected} at step {step}, lr {learningRate:G3}") +

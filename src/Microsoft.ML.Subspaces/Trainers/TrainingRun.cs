@@ -170,10 +170,10 @@ internal sealed class TrainingRun : IDisposable
         using var _ = no_grad();
         var y = train.Labels.to_type(ScalarType.Float64);
         double mean = streamedMean ?? y.mean().item<double>();
-        double std = streamedStd ?? y.sub(mean).square().mean().sqrt().item<double>();
+        double std = streamedStd ?? y.Minus(mean).Squared().mean().sqrt().item<double>();
         if (!(std > 1e-12) || !double.IsFinite(std)) std = 1;
-        train.Labels.sub_(mean).div_(std);
-        validation?.Labels.sub_(mean).div_(std);
+        train.Labels.Minus_(mean).DividedBy_(std);
+        validation?.Labels.Minus_(mean).DividedBy_(std);
         return (mean, std);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Runtime;
 using System.Collections.Concurrent;
 using System.Globalization;
 using TorchSharp;
@@ -115,9 +116,9 @@ internal sealed class SharedNetwork
         foreach (var c in coefficients)
         {
             var p = UseAt(c, network => NetworkPredictions.Of(network.Spec, network.forward(x)));
-            sum = sum is null ? p : sum.add_(p);
+            sum = sum is null ? p : sum.Plus_(p);
         }
-        if (coefficients.Count > 1) sum!.div_(coefficients.Count);
+        if (coefficients.Count > 1) sum!.DividedBy_(coefficients.Count);
         return sum!.cpu().data<float>().ToArray();
     }
 
