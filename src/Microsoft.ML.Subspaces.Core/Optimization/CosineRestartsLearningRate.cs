@@ -4,17 +4,24 @@ namespace Microsoft.ML.Subspaces.Optimization;
 /// Cosine annealing with warm restarts, the schedule of Snapshot Ensembles (Huang et al., 2017; Loshchilov and Hutter,
 /// 2017): within each cycle of <see cref="CycleSteps"/> steps the rate falls from <see cref="PeakRate"/> to nearly 0 as
 /// <c>peak / 2 * (1 + cos(pi * (step mod cycle) / cycle))</c>, then jumps back. The network at the end of every cycle is
-/// the one to collect.
+/// the one to collect. With <see cref="WarmupSteps"/>, the first cycle starts with a linear warm-up from 0 to the peak
+/// and anneals over the rest of the cycle; later cycles restart at the peak directly.
 /// </summary>
 internal sealed class CosineRestartsLearningRate : LearningRateSchedule
 {
-    public CosineRestartsLearningRate(double peakRate, long cycleSteps)
+    public CosineRestartsLearningRate(double peakRate, long cycleSteps, long warmupSteps = 0)
     {
+        if (warmupSteps < 0 || (warmupSteps > 0 && warmupSteps >= cycleSteps))
+            throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, $"The warm-up must be shorter than a cycle ({cycleSteps} steps).");
         if (!(peakRate > 0) || double.IsInfinity(peakRate)) throw new ArgumentOutOfRangeException(nameof(peakRate), peakRate, "The peak rate must be positive and finite.");
         if (cycleSteps < 1) throw new ArgumentOutOfRangeException(nameof(cycleSteps), cycleSteps, "A cycle needs at least one step.");
         PeakRate = peakRate;
         CycleSteps = cycleSteps;
+        WarmupSteps = warmupSteps;
     }
+
+    /// <summary>Steps of linear warm-up at the start of the first cycle.</summary>
+    public long WarmupSteps { get; }
 
     /// <summary>The rate at the start of every cycle.</summary>
     public double PeakRate { get; }
@@ -29,7 +36,10 @@ internal sealed class CosineRestartsLearningRate : LearningRateSchedule
     public override double At(long step, long totalSteps)
     {
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "The step cannot be negative.");
-        double t = (double)(step % CycleSteps) / CycleSteps;
+        if (step < WarmupSteps) return PeakRate * (step + 1) / WarmupSteps;
+        double t = step < CycleSteps
+            ? (double)(step - WarmupSteps) / (CycleSteps - WarmupSteps)
+            : (double)(step % CycleSteps) / CycleSteps;
         return 0.5 * PeakRate * (1 + Math.Cos(Math.PI * t));
     }
 }

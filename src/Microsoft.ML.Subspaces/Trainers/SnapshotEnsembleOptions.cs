@@ -6,7 +6,9 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// Options of Snapshot Ensembles (Huang et al., 2017): one network trained for the budget of
 /// <see cref="TrainerOptionsBase.Epochs"/> epochs (the automatic budget by default), split into <see cref="Cycles"/>
 /// cycles of cosine annealing from <see cref="TrainerOptionsBase.LearningRate"/> to nearly 0 with a restart at every
-/// cycle's start; the network at the end of every cycle is a member of the ensemble. No warm-up.
+/// cycle's start; the network at the end of every cycle is a member of the ensemble. The first cycle begins with
+/// <see cref="TrainerOptionsBase.WarmupEpochs"/> of linear warm-up (later cycles restart at the peak directly); set it to
+/// 0 for the paper's schedule.
 /// </summary>
 public sealed class SnapshotEnsembleOptions : NeuralNetworkTrainerOptions
 {
@@ -16,6 +18,7 @@ public sealed class SnapshotEnsembleOptions : NeuralNetworkTrainerOptions
     /// <summary>Receives a report at every snapshot, with the running ensemble's validation accuracy when a validation set is given.</summary>
     public IProgress<SnapshotProgress>? SnapshotProgress { get; set; }
 
+    // The trainer builds its own schedule (warm-up inside the first cycle); the loop's warm-up setting is not used.
     internal override TrainingSettings SettingsFor(int seed, long? rows = null) => base.SettingsFor(seed, rows) with { WarmupEpochs = 0 };
 
     internal override void Validate()

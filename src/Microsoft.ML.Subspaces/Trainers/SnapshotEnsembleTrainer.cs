@@ -34,9 +34,11 @@ public sealed class SnapshotEnsembleTrainer : NetworkTrainerBase<EnsembleTransfo
         long totalSteps = (long)epochs * run.BatchesPerEpoch(_options.BatchSize);
         long cycleSteps = totalSteps / _options.Cycles;
         totalSteps = cycleSteps * _options.Cycles; // the run ends with the last cycle
-        var schedule = new CosineRestartsLearningRate(_options.EffectiveLearningRate, cycleSteps);
+        // Warm-up inside the first cycle, at most half of it, so that its snapshot is still annealed.
+        long warmupSteps = Math.Min((long)Math.Round(_options.WarmupEpochs * run.BatchesPerEpoch(_options.BatchSize)), cycleSteps / 2);
+        var schedule = new CosineRestartsLearningRate(_options.EffectiveLearningRate, cycleSteps, warmupSteps);
         run.Info(FormattableString.Invariant(
-            $"SSE of a {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}: {_options.Cycles} cycles of {cycleSteps} steps, lr {_options.EffectiveLearningRate} annealed to 0 and restarted."));
+            $"SSE of a {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}: {_options.Cycles} cycles of {cycleSteps} steps ({warmupSteps} of warm-up in the first), lr {_options.EffectiveLearningRate} annealed to 0 and restarted."));
 
         using var snapshots = new SnapshotCollector(run, "SSE", _options.Cycles, _options.SnapshotProgress,
             snapshot => Fitted(run, snapshot, SinglePoint.Instance, Array.Empty<EpochSummary>()));

@@ -63,6 +63,9 @@ internal static class ComparisonReport
                 SnapshotProgress = new Reporter<SnapshotProgress>(snapshots.Add),
             }).Fit(trainData);
             Console.WriteLine("trained FGE");
+            // Snapshot Ensembles in the same budget: the trainer's default 4 cycles of cosine annealing with restarts.
+            var sse = ml.Subspaces().Trainers.SnapshotEnsemble(new SnapshotEnsembleOptions { Epochs = epochs }).Fit(trainData);
+            Console.WriteLine("trained SSE");
 
             rows.Add(new("standard", Eval(standard), epochs));
             rows.Add(new("line midpoint", Eval(line), epochs));
@@ -74,6 +77,7 @@ internal static class ComparisonReport
             rows.Add(new("simplex of 3, vertex ensemble", Eval(simplex.WithEnsemble(SubspaceEnsemble.Endpoints)), epochs));
             rows.Add(new("SWA", Eval(swa), epochs));
             rows.Add(new($"FGE ({snapshots.Count} snapshots)", Eval(fge), pretrain + cycles * cycleEpochs));
+            rows.Add(new($"SSE ({sse.Members.Count} snapshots)", Eval(sse), epochs));
             rows.Add(new("standard, dropout 0.2", Eval(dropout), epochs));
             rows.Add(new("standard, label smoothing 0.1", Eval(smoothed), epochs));
             rows.Add(new("line midpoint, label smoothing 0.1", Eval(smoothedLine), epochs));

@@ -22,12 +22,27 @@ public sealed class SnapshotEnsembleTests(CurveFixture f)
     }
 
     [Fact]
+    public void WarmupRampsOnlyTheFirstCycle()
+    {
+        var schedule = new CosineRestartsLearningRate(0.1, 20, warmupSteps: 4);
+        Assert.Equal(0.025, schedule.At(0, 60), 12);
+        Assert.Equal(0.1, schedule.At(3, 60), 12); // end of the ramp
+        Assert.Equal(0.1, schedule.At(4, 60), 12); // the first cycle's cosine starts at the peak
+        Assert.Equal(0.05, schedule.At(12, 60), 12); // halfway through its 16 annealing steps
+        Assert.True(schedule.At(19, 60) < 0.002);
+        Assert.Equal(0.1, schedule.At(20, 60), 12); // later cycles restart at the peak, no ramp
+        Assert.Equal(schedule.At(25, 60), new CosineRestartsLearningRate(0.1, 20).At(25, 60), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CosineRestartsLearningRate(0.1, 20, warmupSteps: 20));
+    }
+
+    [Fact]
     public void CollectsOneDistinctSnapshotAtTheEndOfEveryCycle()
     {
         var reports = new Collect<SnapshotProgress>();
         var options = new SnapshotEnsembleOptions
         {
             Cycles = 3, Epochs = 3, HiddenLayers = new[] { CurveFixture.Hidden }, BatchSize = CurveFixture.BatchSize, Seed = 4, SnapshotProgress = reports,
+            WarmupEpochs = 0, // the paper's schedule: every cycle anneals over all of its steps
         };
         using var sse = f.Ml.Subspaces().Trainers.SnapshotEnsemble(options).Fit(f.Train, f.Test);
 
