@@ -22,6 +22,14 @@ public sealed class SnapshotEnsembleTests(CurveFixture f)
     }
 
     [Fact]
+    public void CyclesRestartAtTwiceTheLibraryRateUnlessTheUserSetsOne()
+    {
+        Assert.Equal(0.1, new SnapshotEnsembleOptions().PeakLearningRate);
+        Assert.Equal(0.02, new SnapshotEnsembleOptions { LearningRate = 0.02 }.PeakLearningRate);
+        Assert.Equal(0.001, new SnapshotEnsembleOptions { Optimizer = OptimizerKind.AdamW }.PeakLearningRate);
+    }
+
+    [Fact]
     public void WarmupRampsOnlyTheFirstCycle()
     {
         var schedule = new CosineRestartsLearningRate(0.1, 20, warmupSteps: 4);
@@ -49,7 +57,7 @@ public sealed class SnapshotEnsembleTests(CurveFixture f)
         Assert.Equal(3, sse.Members.Count);
         long cycle = reports.Items[0].Step;
         Assert.Equal(new[] { cycle, 2 * cycle, 3 * cycle }, reports.Items.Select(r => r.Step));
-        Assert.All(reports.Items, r => Assert.True(r.LearningRate < 0.05 * 0.01, $"snapshot taken at lr {r.LearningRate}, not at the cycle's end"));
+        Assert.All(reports.Items, r => Assert.True(r.LearningRate < options.PeakLearningRate * 0.01, $"snapshot taken at lr {r.LearningRate}, not at the cycle's end"));
         var p0 = sse.Members[0].PredictProbabilities(f.TestFeatures);
         var p2 = sse.Members[2].PredictProbabilities(f.TestFeatures);
         Assert.NotEqual(p0, p2);
