@@ -20,19 +20,18 @@ internal static class HeldScalars
     static readonly Scalar Zero = 0.ToScalar();
     static readonly Scalar One = 1.ToScalar();
 
-    /// <summary><c>t += alpha * other</c>.</summary>
-    public static Tensor AddScaled_(this Tensor t, Tensor other, double alpha)
+    /// <summary>Runs <paramref name="operation"/> on <paramref name="value"/> as a Scalar that lives until it returns.</summary>
+    private static Tensor Held(double value, Func<Scalar, Tensor> operation)
     {
-        using var a = alpha.ToScalar();
-        return t.add_(other, a);
+        using var scalar = value.ToScalar();
+        return operation(scalar);
     }
 
+    /// <summary><c>t += alpha * other</c>.</summary>
+    public static Tensor AddScaled_(this Tensor t, Tensor other, double alpha) => Held(alpha, a => t.add_(other, a));
+
     /// <summary><c>t + alpha * other</c>.</summary>
-    public static Tensor AddScaled(this Tensor t, Tensor other, double alpha)
-    {
-        using var a = alpha.ToScalar();
-        return t.add(other, a);
-    }
+    public static Tensor AddScaled(this Tensor t, Tensor other, double alpha) => Held(alpha, a => t.add(other, a));
 
     /// <summary><c>t += other</c>.</summary>
     public static Tensor Plus_(this Tensor t, Tensor other) => t.add_(other, One);
@@ -41,77 +40,37 @@ internal static class HeldScalars
     public static Tensor Plus(this Tensor t, Tensor other) => t.add(other, One);
 
     /// <summary><c>t += value</c>.</summary>
-    public static Tensor Plus_(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.add_(v, One);
-    }
+    public static Tensor Plus_(this Tensor t, double value) => Held(value, v => t.add_(v, One));
 
     /// <summary><c>t + value</c>.</summary>
-    public static Tensor Plus(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.add(v, One);
-    }
+    public static Tensor Plus(this Tensor t, double value) => Held(value, v => t.add(v, One));
 
     /// <summary><c>t - value</c>.</summary>
-    public static Tensor Minus(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.sub(v);
-    }
+    public static Tensor Minus(this Tensor t, double value) => Held(value, v => t.sub(v));
 
     /// <summary><c>t *= value</c>.</summary>
-    public static Tensor Times_(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.mul_(v);
-    }
+    public static Tensor Times_(this Tensor t, double value) => Held(value, v => t.mul_(v));
 
     /// <summary><c>t * value</c>.</summary>
-    public static Tensor Times(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.mul(v);
-    }
+    public static Tensor Times(this Tensor t, double value) => Held(value, v => t.mul(v));
 
     /// <summary><c>t / value</c>.</summary>
-    public static Tensor DividedBy(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.div(v);
-    }
+    public static Tensor DividedBy(this Tensor t, double value) => Held(value, v => t.div(v));
 
     /// <summary><c>t * t</c> (what <c>square()</c> computes, without its transient exponent).</summary>
     public static Tensor Squared(this Tensor t) => t.mul(t);
 
     /// <summary><c>max(t, min)</c> in place.</summary>
-    public static Tensor ClampMin_(this Tensor t, double min)
-    {
-        using var v = min.ToScalar();
-        return t.clamp_min_(v);
-    }
+    public static Tensor ClampMin_(this Tensor t, double min) => Held(min, v => t.clamp_min_(v));
 
     /// <summary>Elementwise <c>t &lt; value</c>.</summary>
-    public static Tensor LessThan(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.lt(v);
-    }
+    public static Tensor LessThan(this Tensor t, double value) => Held(value, v => t.lt(v));
 
     /// <summary>Elementwise <c>t != value</c>.</summary>
-    public static Tensor NotEqual(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.ne(v);
-    }
+    public static Tensor NotEqual(this Tensor t, double value) => Held(value, v => t.ne(v));
 
     /// <summary>Fills <c>t</c> with <c>value</c>.</summary>
-    public static Tensor Fill_(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.fill_(v);
-    }
+    public static Tensor Fill_(this Tensor t, double value) => Held(value, v => t.fill_(v));
 
     /// <summary><c>0, 1, ..., count - 1</c> as Int64 on <paramref name="device"/>.</summary>
     public static Tensor Range(long count, Device device)
@@ -121,52 +80,24 @@ internal static class HeldScalars
     }
 
     /// <summary><c>t /= value</c>.</summary>
-    public static Tensor DividedBy_(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.div_(v);
-    }
+    public static Tensor DividedBy_(this Tensor t, double value) => Held(value, v => t.div_(v));
 
     /// <summary><c>t -= value</c>.</summary>
-    public static Tensor Minus_(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.sub_(v);
-    }
+    public static Tensor Minus_(this Tensor t, double value) => Held(value, v => t.sub_(v));
 
     /// <summary><c>max(t, min)</c>.</summary>
-    public static Tensor ClampMin(this Tensor t, double min)
-    {
-        using var v = min.ToScalar();
-        return t.clamp_min(v);
-    }
+    public static Tensor ClampMin(this Tensor t, double min) => Held(min, v => t.clamp_min(v));
 
     /// <summary>Elementwise <c>t &gt; value</c>.</summary>
-    public static Tensor GreaterThan(this Tensor t, double value)
-    {
-        using var v = value.ToScalar();
-        return t.gt(v);
-    }
+    public static Tensor GreaterThan(this Tensor t, double value) => Held(value, v => t.gt(v));
 
     /// <summary><c>t += value * a * b</c>.</summary>
-    public static Tensor AddProduct_(this Tensor t, Tensor a, Tensor b, double value)
-    {
-        using var v = value.ToScalar();
-        return t.addcmul_(a, b, v);
-    }
+    public static Tensor AddProduct_(this Tensor t, Tensor a, Tensor b, double value) => Held(value, v => t.addcmul_(a, b, v));
 
     /// <summary><c>t += value * a / b</c>.</summary>
-    public static Tensor AddQuotient_(this Tensor t, Tensor a, Tensor b, double value)
-    {
-        using var v = value.ToScalar();
-        return t.addcdiv_(a, b, v);
-    }
+    public static Tensor AddQuotient_(this Tensor t, Tensor a, Tensor b, double value) => Held(value, v => t.addcdiv_(a, b, v));
 
     /// <summary>A tensor shaped like <paramref name="like"/>, every element <paramref name="value"/>.</summary>
-    public static Tensor FullLike(Tensor like, double value)
-    {
-        using var v = value.ToScalar();
-        return full_like(like, v);
-    }
+    public static Tensor FullLike(Tensor like, double value) => Held(value, v => full_like(like, v));
 
 }
