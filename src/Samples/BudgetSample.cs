@@ -49,9 +49,10 @@ public static class BudgetSample
             var standards = new List<SubspaceTransformer>();
             try
             {
-                for (int k = 1; k <= 3 && (options.Runs("single") || options.Runs("independent")); k++)
+                // Three networks for the independent ensembles, one for the single model alone.
+                int standardFits = options.Runs("independent") ? 3 : options.Runs("single") ? 1 : 0;
+                for (int k = 1; k <= standardFits; k++)
                 {
-                    if (k > 1 && !options.Runs("independent")) break;
                     standards.Add(ml.Subspaces().Trainers.Standard(Configure(new StandardTrainerOptions { Epochs = b })).Fit(trainData));
                     if (k == 1) Add("single model", 1, standards[0]);
                     using (var independent = ml.Subspaces().Ensemble(standards)) Add($"independent ensemble", k, independent);

@@ -52,7 +52,7 @@ public sealed class BudgetSettings : CommandSettings
         : Seeds < 1 ? ValidationResult.Error("--seeds must be at least 1.")
         : Network is not ("mlp" or "convnet") ? ValidationResult.Error("--network must be mlp or convnet.")
         : TrainRows is < 100 or > 8000 ? ValidationResult.Error("--train-rows must be between 100 and 8000.")
-        : !System.Text.RegularExpressions.Regex.IsMatch(Sse, @"^\s*\d+(@[0-9.]+)?(:w[0-9.]+)?(\s*,\s*\d+(@[0-9.]+)?(:w[0-9.]+)?)*\s*$") ? ValidationResult.Error($"--sse '{Sse}': expected cycles per budget unit, optionally @ a learning rate, comma-separated (for example 1,2@0.1).")
+        : !System.Text.RegularExpressions.Regex.IsMatch(Sse, @"^\s*\d+(@[0-9.]+)?(:w[0-9.]+)?(\s*,\s*\d+(@[0-9.]+)?(:w[0-9.]+)?)*\s*$") ? ValidationResult.Error($"--sse '{Sse}': expected cycles per budget unit, optionally @ a learning rate and :w warm-up epochs, comma-separated (for example 1,2@0.1:w0).")
         : Methods is not null && Methods.Split(',', StringSplitOptions.TrimEntries).FirstOrDefault(m => m is not ("single" or "independent" or "sse" or "fge" or "line" or "simplex")) is string bad
             ? ValidationResult.Error($"--methods: unknown method '{bad}' (single, independent, sse, fge, line, simplex).")
         : ValidationResult.Success();
