@@ -178,6 +178,58 @@ public sealed class ConnectionsCatalog
     }
 
     /// <summary>
+    /// Weight adjustment between two of the library's ConvNets, filters as neurons ("OT+Linear+WA", or "Linear+WA" without
+    /// optimal transport): the channels of <paramref name="b"/> are first aligned to <paramref name="a"/>'s as
+    /// <see cref="AlignChannels"/> does; then, block by block from the input up, the block's filters and BatchNorm scale
+    /// and shift move linearly to the second network's while the layer after the block (the next convolution, or the
+    /// classifier) is re-solved at every point by least squares on <paramref name="trainingData"/>, so that its output
+    /// stays as close as possible to the first network's; finally the classifier moves. BatchNorm statistics are
+    /// recomputed at every point over the rows the first model kept for that purpose. Evaluate it with
+    /// <c>mlContext.Subspaces().EvaluatePath(connection, data, 61)</c>.
+    /// </summary>
+    /// <param name="a">The first ConvNet (t = 0), a single network trained with BatchNorm statistics kept.</param>
+    /// <param name="b">The second ConvNet (t = 1), of the same architecture.</param>
+    /// <param name="trainingData">Training inputs: the features column is read (labels are not needed), up to <paramref name="maxSampleRows"/> rows.</param>
+    /// <param name="optimalTransport">Align the second network's channels to the first's before connecting (default true).</param>
+    /// <param name="maxSampleRows">Training rows the layers are re-solved on (a random subset, seeded, of larger data).
+    /// The classifier's least squares has one unknown per flattened feature: give it several times as many rows.</param>
+    /// <param name="seed">Seed of the subset; drawn from the context when null.</param>
+    /// <exception cref="NotSupportedException">The models are not the library's ConvNet.</exception>
+    /// <exception cref="ArgumentException">The models differ (the message names what), a model predicts with an ensemble, or neither kept BatchNorm rows.</exception>
+    public ConvNetConnection WeightAdjustedConvNets(SubspaceTransformer a, SubspaceTransformer b, IDataView trainingData, bool optimalTransport = true,
+        int maxSampleRows = 10_000, int? seed = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainingData);
+        if (maxSampleRows < 1) throw new ArgumentOutOfRangeException(nameof(maxSampleRows), maxSampleRows, "maxSampleRows must be at least 1.");
+        var (networkA, networkB) = Trainers.FittedNetworks.Ends(a, b);
+        Tensor? sample = null, batchNormSample = null;
+        try
+        {
+            if (networkA is not SubspaceConvNet convA || networkB is not SubspaceConvNet convB)
+                throw new NotSupportedException($"WeightAdjustedConvNets connects the library's ConvNets; these models are {a.Network.KindName} networks. " +
+                                                "For multilayer perceptrons use WeightAdjusted.");
+            var keptRows = a.Weights.BatchNormSample ?? b.Weights.BatchNormSample
+                ?? throw new ArgumentException("Neither model kept training rows for BatchNorm statistics (a model loaded from an old file?); retrain it.", nameof(a));
+            batchNormSample = keptRows.clone().DetachFromDisposeScope();
+            int drawn = seed ?? ((IHostEnvironment)_context).Register("Subspaces.Connections").Rand.Next();
+            using (var read = FeatureSample.Read(trainingData, a.FeatureColumnName, a.Network.InputSize, maxSampleRows, drawn))
+                sample = read.to_type(ScalarType.Float32).to(convA.Device).DetachFromDisposeScope(); // the networks' own precision and device
+            if (optimalTransport) ConvNetAlignment.AlignChannels(convA, convB);
+            var path = new ConvNetWeightAdjustedPath(convA, convB, sample, batchNormSample, a.Weights.BatchNormBatchSize);
+            return new ConvNetConnection(path, optimalTransport ? "OT+Linear+WA" : "Linear+WA", a.FeatureColumnName, a.Labels);
+        }
+        catch
+        {
+            // Until the path is built, the networks and rows are ours.
+            networkA.Dispose();
+            networkB.Dispose();
+            sample?.Dispose();
+            batchNormSample?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// A WA-ensemble (Anokhin and Yarotsky, 2020, section 6): the models share the first model's lower layers as a common
     /// backbone, each keeping its own last <paramref name="headLayers"/> layers, the first of which is re-solved by least
     /// squares on <paramref name="trainingData"/> to read the backbone's features instead of its own. The first model is

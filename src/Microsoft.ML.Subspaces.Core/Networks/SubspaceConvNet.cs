@@ -58,11 +58,21 @@ internal sealed class SubspaceConvNet : SubspaceNetwork
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        return classifier.forward(Dropout(Features(input, 3).flatten(1))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The feature maps after the first <paramref name="blocks"/> blocks (convolution, BatchNorm, ReLU, pooling); the
+    /// standardized images for 0. Read by weight adjustment, which re-solves the layer after a block.
+    /// </summary>
+    internal Tensor Features(Tensor input, int blocks)
+    {
+        if (blocks < 0 || blocks > 3) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "The ConvNet has 3 blocks.");
+        using var scope = NewDisposeScope();
         var x = ImageInput.ToImages(input, Spec, normalization);
-        x = nn.functional.max_pool2d(bn1.forward(conv1.forward(x)).relu_(), 2);
-        x = nn.functional.max_pool2d(bn2.forward(conv2.forward(x)).relu_(), 2);
-        x = nn.functional.max_pool2d(bn3.forward(conv3.forward(x)).relu_(), 2);
-        return classifier.forward(Dropout(x.flatten(1))).MoveToOuterDisposeScope();
+        foreach (var (conv, norm) in Blocks.Take(blocks))
+            x = nn.functional.max_pool2d(norm.forward(conv.forward(x)).relu_(), 2);
+        return x.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
