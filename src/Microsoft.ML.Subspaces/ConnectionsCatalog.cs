@@ -25,7 +25,7 @@ namespace Microsoft.ML.Subspaces;
 /// time through intermediate networks instead (as weight adjustment always does), t split evenly between the layers.
 /// </para>
 /// </summary>
-public sealed class ConnectionsCatalog
+public sealed partial class ConnectionsCatalog
 {
     private readonly MLContext _context;
 

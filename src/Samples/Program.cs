@@ -12,8 +12,9 @@ app.Configure(config =>
     config.AddCommand<MainCommand>("main").WithDescription("Standard vs line vs layer-wise line MLPs on the shared MNIST split (the default).");
     config.AddCommand<CurvesCommand>("curves").WithDescription("Segment vs fitted Bezier curve between two MLPs; single vs FGE vs SWA vs ensembles at one budget.");
     config.AddCommand<ConnectionsCommand>("connections").WithDescription("Training-free connections (Linear, Arc, OT, WA) between pairs of MLPs on the MNIST split.");
-    config.AddCommand<ConvConnectionsCommand>("conv-connections").WithDescription("Linear and OT+Linear (channels aligned) connections between pairs of MNIST ConvNets, BatchNorm recomputed at every point.");
+    config.AddCommand<ConvConnectionsCommand>("conv-connections").WithDescription("Linear, OT+Linear (channels aligned) and OT+Linear+WA connections between pairs of MNIST ConvNets, BatchNorm recomputed at every point.");
     config.AddCommand<WidthStudyCommand>("width-study").WithDescription("Max accuracy loss along Linear, Arc, OT, WA (and learned-curve) paths for hidden widths 10-2000: no prior, dropout 0.5, Gaussian prior.");
+    config.AddCommand<FlowConnectionsCommand>("flow-connections").WithDescription("Flow and Bijection connections (RealNVP on neurons, fitted on many small MNIST MLPs cached on disk) next to Linear, Arc and OT on new pairs.");
     config.AddCommand<ImagesCommand>("images").WithDescription("Standard vs line ResNet-20 on the MNIST PNGs through ML.NET ImageAnalytics (about 7.5 minutes).");
     config.AddCommand<BudgetCommand>("budgets").WithDescription("Independent ensembles, SSE, FGE, line and simplex ensembles at 1, 2 and 3 training budgets (MNIST-8k MLPs, three seeds).");
     config.AddCommand<AdultCommand>("adult").WithDescription("UCI Adult as binary classification: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.");

@@ -73,3 +73,9 @@ public sealed class ConvConnectionsCommand : Command<ConvConnectionsSettings>
 {
     public override int Execute(CommandContext context, ConvConnectionsSettings settings, CancellationToken cancellationToken) => ConvConnectionsSample.Run(settings);
 }
+
+/// <summary>Flow and Bijection connections fitted on many small MLPs, next to Linear, Arc and OT on new pairs.</summary>
+public sealed class FlowConnectionsCommand : Command<FlowConnectionsSettings>
+{
+    public override int Execute(CommandContext context, FlowConnectionsSettings settings, CancellationToken cancellationToken) => FlowConnectionsSample.Run(settings);
+}
