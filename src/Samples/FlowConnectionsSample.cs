@@ -20,39 +20,80 @@ namespace Subspaces.Samples;
 /// </summary>
 public static class FlowConnectionsSample
 {
+    private static readonly string[] MethodNames =
+        { "Linear", "Arc", "Arc+OT, t <= 1/2 (to the matched b)", "Flow (matched b)", "Bijection (matched b)" };
+
+    /// <summary>One width's results: max loss and worst accuracy per method, fit seconds of Flow and Bijection, the endpoints' accuracy.</summary>
+    private sealed record WidthResult(double[] Loss, double[] Worst, double[] PathSeconds, double FlowSeconds, double BijectionSeconds,
+        int FlowEpoch, double BijectionLoss, double Endpoints);
+
     public static int Run(FlowConnectionsSettings options)
     {
         var (train, test) = DigitDatasets.MnistSplit();
         var ml = new MLContext(seed: options.Seed);
         var (trainData, testData) = ml.ToKeyedDataViews(train, test);
-        int total = options.Networks + 2 * options.Pairs;
-        Console.WriteLine($"MNIST split: {train.Count} train rows, {test.Count} test rows; MLPs 784-{options.Width}-10, {options.Epochs} epochs; " +
-                          $"{options.Networks} networks to fit on, {options.Pairs} new pair(s) to connect; cache {Path.GetFullPath(options.Cache)}.");
+        var widths = options.WidthList;
+        Console.WriteLine($"MNIST split: {train.Count} train rows, {test.Count} test rows; MLPs 784-w-10 for w in {string.Join(", ", widths)}, {options.Epochs} epochs; " +
+                          $"{options.Networks} networks to fit on, {options.Pairs} new pair(s) to connect, per width; cache {Path.GetFullPath(options.Cache)}.");
         var clock = Stopwatch.StartNew();
+        var results = widths.Select(w => RunWidth(ml, trainData, testData, options, w, clock)).ToArray();
+
+        string F(double x) => x.ToString("F2", CultureInfo.InvariantCulture);
+        var md = new StringBuilder();
+        md.AppendLine($"# Flow and Bijection connections (MNIST split, MLPs 784-w-10, {options.Epochs} epochs, seed {options.Seed})").AppendLine();
+        md.AppendLine($"Per width, Flow and Bijection are fitted on {options.Networks} networks and evaluated, with the other methods, on {options.Pairs} new " +
+                      "pair(s) of networks the fits never saw. Cell: the endpoints' mean test accuracy minus the worst over 61 evenly spaced points " +
+                      "(max accuracy loss, points), mean over the pairs; lower is better. Flow and Bijection end at the second network with its neurons " +
+                      "matched to the first's (the same function), as OT's first stage does. Command: `dotnet run -c Release --project src/Samples -- flow-connections`.").AppendLine();
+        md.AppendLine("| method | " + string.Join(" | ", widths.Select(w => w.ToString(CultureInfo.InvariantCulture))) + " |");
+        md.AppendLine("| --- |" + string.Concat(widths.Select(_ => " ---: |")));
+        md.AppendLine("| *endpoints' accuracy %* | " + string.Join(" | ", results.Select(r => F(r.Endpoints))) + " |");
+        for (int m = 0; m < MethodNames.Length; m++)
+            md.AppendLine($"| {MethodNames[m]} | " + string.Join(" | ", results.Select(r => F(r.Loss[m]))) + " |");
+        md.AppendLine("| *Flow: fit seconds (once)* | " + string.Join(" | ", results.Select(r => r.FlowSeconds.ToString("F1", CultureInfo.InvariantCulture))) + " |");
+        md.AppendLine("| *Bijection: fit seconds (once)* | " + string.Join(" | ", results.Select(r => r.BijectionSeconds.ToString("F1", CultureInfo.InvariantCulture))) + " |");
+        md.AppendLine("| *Flow: epoch kept* | " + string.Join(" | ", results.Select(r => r.FlowEpoch.ToString(CultureInfo.InvariantCulture))) + " |");
+        md.AppendLine("| *Bijection: final path cross-entropy (training rows)* | " + string.Join(" | ", results.Select(r => r.BijectionLoss.ToString("F3", CultureInfo.InvariantCulture))) + " |");
+        md.AppendLine();
+        var perPath = string.Join(", ", MethodNames.Select((n, m) => n.Split(',')[0] + " " + F(results.Average(r => r.PathSeconds[m]))));
+        md.AppendLine(FormattableString.Invariant(
+            $"Flow: up to {options.FlowEpochs} epochs of maximum likelihood, the epoch with the best likelihood of the neurons of the last {Math.Max(1, options.Networks / 8)} ") +
+            FormattableString.Invariant($"of the {options.Networks} networks (held out) kept. Bijection: {options.BijectionSteps} steps from the identity. ") +
+            $"Seconds per 61-point path, mean over widths: {perPath}. " + FormattableString.Invariant($"Total time {clock.Elapsed.TotalMinutes:F1} minutes."));
+        Console.WriteLine();
+        Console.WriteLine(md.ToString());
+        File.WriteAllText(options.Output, md.ToString());
+        Console.WriteLine($"Written to {Path.GetFullPath(options.Output)}");
+        return 0;
+    }
+
+    private static WidthResult RunWidth(MLContext ml, IDataView trainData, IDataView testData, FlowConnectionsSettings options, int width, Stopwatch clock)
+    {
+        int total = options.Networks + 2 * options.Pairs;
         var models = new List<SubspaceTransformer>();
         try
         {
             double trainingSeconds = 0;
             for (int i = 0; i < total; i++)
             {
-                var (model, seconds) = TrainedOrCached(ml, trainData, options, i);
+                var (model, seconds) = TrainedOrCached(ml, trainData, options, width, i);
                 models.Add(model);
                 trainingSeconds += seconds;
             }
-            Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] {total} networks ready ({trainingSeconds:F0} s of training this run).");
+            Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] width {width}: {total} networks ready ({trainingSeconds:F0} s of training this run).");
             var fitSet = models.Take(options.Networks).ToList();
             using var flow = ml.Subspaces().Connections.FitFlow(fitSet, new NeuronFlowOptions { Epochs = options.FlowEpochs, Seed = options.Seed });
             Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] {flow}; epoch {flow.KeptEpoch} kept, held-out loss {flow.FinalLoss:F2}.");
             using var bijection = ml.Subspaces().Connections.FitBijection(fitSet, trainData, new NeuronFlowOptions { Steps = options.BijectionSteps, Seed = options.Seed });
             Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] {bijection}; final loss {bijection.FinalLoss:F3}.");
 
-            var methods = new (string Name, Func<SubspaceTransformer, SubspaceTransformer, IPathTransformer> Connect, double FitSeconds, bool FirstHalf)[]
+            var methods = new (Func<SubspaceTransformer, SubspaceTransformer, IPathTransformer> Connect, bool FirstHalf)[]
             {
-                ("Linear", (a, b) => ml.Subspaces().Connections.Linear(a, b), 0, false),
-                ("Arc", (a, b) => ml.Subspaces().Connections.Arc(a, b), 0, false),
-                ("Arc+OT, t <= 1/2 (to the matched b)", (a, b) => ml.Subspaces().Connections.OptimalTransport(a, b, ConnectionKind.Arc), 0, true),
-                ("Flow (matched b)", flow.Connect, flow.TrainingTime.TotalSeconds, false),
-                ("Bijection (matched b)", bijection.Connect, bijection.TrainingTime.TotalSeconds, false),
+                ((a, b) => ml.Subspaces().Connections.Linear(a, b), false),
+                ((a, b) => ml.Subspaces().Connections.Arc(a, b), false),
+                ((a, b) => ml.Subspaces().Connections.OptimalTransport(a, b, ConnectionKind.Arc), true),
+                (flow.Connect, false),
+                (bijection.Connect, false),
             };
             var loss = new double[methods.Length];
             var worst = new double[methods.Length];
@@ -62,7 +103,7 @@ public static class FlowConnectionsSample
             {
                 var a = models[options.Networks + 2 * pair];
                 var b = models[options.Networks + 2 * pair + 1];
-                var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalMinutes:F1} min] pair {pair}:"));
+                var line = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalMinutes:F1} min] width {width}, pair {pair}:"));
                 for (int m = 0; m < methods.Length; m++)
                 {
                     var watch = Stopwatch.StartNew();
@@ -75,7 +116,7 @@ public static class FlowConnectionsSample
                         if (m == 0) endpoints += 100 * evaluation.MeanEndpointAccuracy / options.Pairs;
                         loss[m] += 100 * (evaluation.MeanEndpointAccuracy - low) / options.Pairs;
                         worst[m] += 100 * low / options.Pairs;
-                        line.Append(CultureInfo.InvariantCulture, $" {methods[m].Name} {100 * (evaluation.MeanEndpointAccuracy - low):F2};");
+                        line.Append(CultureInfo.InvariantCulture, $" {MethodNames[m]} {100 * (evaluation.MeanEndpointAccuracy - low):F2};");
                     }
                     finally
                     {
@@ -84,27 +125,8 @@ public static class FlowConnectionsSample
                 }
                 Console.WriteLine(line.ToString());
             }
-
-            var md = new StringBuilder();
-            md.AppendLine($"# Flow and Bijection connections (MNIST split, MLPs 784-{options.Width}-10, {options.Epochs} epochs, seed {options.Seed})").AppendLine();
-            md.AppendLine($"Flow and Bijection fitted on {options.Networks} networks; evaluated, with the other methods, on {options.Pairs} new pair(s) " +
-                          "of networks the fits never saw. Max loss: the endpoints' mean test accuracy minus the worst over 61 evenly spaced points, mean " +
-                          "over the pairs; lower is better. Flow and Bijection end at the second network with its neurons matched to the first's (the same " +
-                          "function), as OT's first stage does. Command: `dotnet run -c Release --project src/Samples -- flow-connections`.").AppendLine();
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Endpoints' mean accuracy: {endpoints:F2}%.")).AppendLine();
-            md.AppendLine("| method | max accuracy loss (points) | worst accuracy % | fit seconds (once) | seconds per path (61 points) |");
-            md.AppendLine("| --- | ---: | ---: | ---: | ---: |");
-            for (int m = 0; m < methods.Length; m++)
-                md.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {methods[m].Name} | {loss[m]:F2} | {worst[m]:F2} | {(methods[m].FitSeconds > 0 ? methods[m].FitSeconds.ToString("F1", CultureInfo.InvariantCulture) : "-")} | {pathSeconds[m]:F1} |"));
-            md.AppendLine();
-            md.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Flow: up to {options.FlowEpochs} epochs of maximum likelihood, epoch {flow.KeptEpoch} kept (the best likelihood of the neurons of the last {Math.Max(1, options.Networks / 8)} of the {options.Networks} networks, held out), negative log-likelihood {flow.FinalLoss:F2} per held-out neuron (constants dropped). " +
-                          $"Bijection: {options.BijectionSteps} steps, final path cross-entropy {bijection.FinalLoss:F3}. Total time {clock.Elapsed.TotalMinutes:F1} minutes."));
-            Console.WriteLine();
-            Console.WriteLine(md.ToString());
-            File.WriteAllText(options.Output, md.ToString());
-            Console.WriteLine($"Written to {Path.GetFullPath(options.Output)}");
-            return 0;
+            return new WidthResult(loss, worst, pathSeconds, flow.TrainingTime.TotalSeconds, bijection.TrainingTime.TotalSeconds, flow.KeptEpoch ?? 0,
+                bijection.FinalLoss, endpoints);
         }
         finally
         {
@@ -113,15 +135,15 @@ public static class FlowConnectionsSample
     }
 
     /// <summary>Network <paramref name="index"/>: loaded from the cache when a run with the same settings saved it, else trained and saved.</summary>
-    private static (SubspaceTransformer Model, double Seconds) TrainedOrCached(MLContext ml, IDataView train, FlowConnectionsSettings options, int index)
+    private static (SubspaceTransformer Model, double Seconds) TrainedOrCached(MLContext ml, IDataView train, FlowConnectionsSettings options, int width, int index)
     {
-        var directory = Path.Combine(options.Cache, string.Create(CultureInfo.InvariantCulture, $"w{options.Width}-e{options.Epochs}-s{options.Seed}"));
+        var directory = Path.Combine(options.Cache, string.Create(CultureInfo.InvariantCulture, $"w{width}-e{options.Epochs}-s{options.Seed}"));
         var file = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"network-{index}.zip"));
         if (File.Exists(file)) return ((SubspaceTransformer)ml.Subspaces().Model.Load(file, out _), 0);
         var watch = Stopwatch.StartNew();
         var model = ml.Subspaces().Trainers.Standard(new StandardTrainerOptions
         {
-            HiddenLayers = new[] { options.Width },
+            HiddenLayers = new[] { width },
             Epochs = options.Epochs,
             Seed = options.Seed * 1000 + index,
         }).Fit(train);

@@ -7,8 +7,11 @@ namespace Subspaces.Samples.Commands;
 /// <summary>Options of the Flow and Bijection connections sample.</summary>
 public sealed class FlowConnectionsSettings : SampleSettings
 {
-    [CommandOption("--width <N>")] [Description("Hidden width of the one-hidden-layer MLPs.")] [DefaultValue(50)]
-    public int Width { get; set; } = 50;
+    [CommandOption("--widths <LIST>")] [Description("Hidden widths of the one-hidden-layer MLPs, comma-separated (a column each).")] [DefaultValue("10,50,100")]
+    public string Widths { get; set; } = "10,50,100";
+
+    /// <summary>The parsed widths.</summary>
+    public int[] WidthList => Widths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
 
     [CommandOption("--networks <N>")] [Description("Networks the Flow and the Bijection are fitted on.")] [DefaultValue(16)]
     public int Networks { get; set; } = 16;
@@ -29,7 +32,8 @@ public sealed class FlowConnectionsSettings : SampleSettings
     public string Output { get; set; } = "flow-connections.md";
 
     public override ValidationResult Validate() =>
-        Width < 1 ? ValidationResult.Error("--width must be at least 1.")
+        Widths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is var ws && (ws.Length == 0 || ws.Any(w => !int.TryParse(w, out int n) || n < 1))
+            ? ValidationResult.Error($"--widths: '{Widths}' is not a comma-separated list of positive integers.")
         : Networks < 2 ? ValidationResult.Error("--networks must be at least 2.")
         : Pairs < 1 ? ValidationResult.Error("--pairs must be at least 1.")
         : FlowEpochs < 1 ? ValidationResult.Error("--flow-epochs must be at least 1.")
