@@ -22,6 +22,7 @@ public sealed partial class SubspacesCatalog
         Model = new SubspaceModelOperations(context);
         Experiments = new SubspaceExperiments(context);
         Connections = new ConnectionsCatalog(context);
+        Data = new SubspaceDataOperations();
     }
 
     internal MLContext Context { get; }
@@ -51,6 +52,9 @@ public sealed partial class SubspacesCatalog
 
     /// <summary>Training-free connections between two fitted MLPs: Linear, Arc, optimal transport, weight adjustment.</summary>
     public ConnectionsCatalog Connections { get; }
+
+    /// <summary>Training data on disk for streamed fits: <c>SaveRows</c> and <c>LoadRows</c>, an uncompressed file of rows.</summary>
+    public SubspaceDataOperations Data { get; }
 
     /// <summary>
     /// Evaluates scored data (the output of any multiclass model's <c>Transform</c>): ML.NET's multiclass
