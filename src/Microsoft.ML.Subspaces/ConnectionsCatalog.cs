@@ -110,8 +110,7 @@ public sealed partial class ConnectionsCatalog
         var mlpA = ConnectableModels.SingleMlp(a, nameof(a));
         var mlpB = ConnectableModels.SingleMlp(b, nameof(b));
         ConnectableModels.CheckSameArchitecture(a.Network, b.Network);
-        if (!a.Labels.Values.SequenceEqual(b.Labels.Values))
-            throw new ArgumentException($"The models predict different classes: a has [{string.Join(", ", a.Labels.Values)}], b has [{string.Join(", ", b.Labels.Values)}].", nameof(b));
+        ConnectableModels.CheckSameClasses(a, b);
         if (a.FeatureColumnName != b.FeatureColumnName)
             throw new ArgumentException($"The models read different features columns: a reads '{a.FeatureColumnName}', b reads '{b.FeatureColumnName}'.", nameof(b));
 

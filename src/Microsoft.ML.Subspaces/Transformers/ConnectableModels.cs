@@ -40,4 +40,11 @@ internal static class ConnectableModels
             throw new ArgumentException("The models standardize their features differently (they were trained on different rows, or one with StandardizeFeatures off): " +
                                         "a path between them would read its input in two ways. Train both on the same rows with the same StandardizeFeatures.", nameof(b));
     }
+
+    /// <summary>An error unless the two models predict the same classes (the same key values, in the same order).</summary>
+    public static void CheckSameClasses(ScorerTransformer a, ScorerTransformer b)
+    {
+        if (!a.Labels.Values.SequenceEqual(b.Labels.Values))
+            throw new ArgumentException($"The models predict different classes: a has [{string.Join(", ", a.Labels.Values)}], b has [{string.Join(", ", b.Labels.Values)}].", nameof(b));
+    }
 }

@@ -75,8 +75,7 @@ public sealed class NeuronFlowConnector : IDisposable
         var mlpB = ConnectableModels.SingleMlp(b, nameof(b));
         ConnectableModels.CheckSameArchitecture(a.Network, b.Network);
         CheckFits(a.Network, nameof(a));
-        if (!a.Labels.Values.SequenceEqual(b.Labels.Values))
-            throw new ArgumentException($"The models predict different classes: a has [{string.Join(", ", a.Labels.Values)}], b has [{string.Join(", ", b.Labels.Values)}].", nameof(b));
+        ConnectableModels.CheckSameClasses(a, b);
         var weightsA = MlpWeights.FromNetwork(mlpA, a.Shape.Coefficients(a.Positions[0]));
         var weightsB = MlpWeights.FromNetwork(mlpB, b.Shape.Coefficients(b.Positions[0]));
         try

@@ -15,11 +15,16 @@ public class ConvNetWeightAdjustmentTests
         Epochs = 2, BatchSize = 32, LearningRate = 0.05, BatchNormSampleRows = 512, Seed = seed,
     };
 
+    private static (MLContext Ml, IDataView Train) Data()
+    {
+        var ml = new MLContext(seed: 3);
+        return (ml, ImageTestData.Mnist(ml, 0, 512));
+    }
+
     [Fact]
     public void TheEndsAreTheFirstNetworkAndTheAlignedSecondAndTheStagesFollowOneAnother()
     {
-        var ml = new MLContext(seed: 3);
-        var train = ImageTestData.Mnist(ml, 0, 512);
+        var (ml, train) = Data();
         using var a = ml.Subspaces().Trainers.Standard(Options(1)).Fit(train);
         using var b = ml.Subspaces().Trainers.Standard(Options(2)).Fit(train);
         using var aligned = ml.Subspaces().Connections.AlignChannels(a, b);
@@ -47,8 +52,7 @@ public class ConvNetWeightAdjustmentTests
     [Fact]
     public void TheReSolvedLayerKeepsTheFirstNetworksOutputWhereTheUnadjustedHybridLosesIt()
     {
-        var ml = new MLContext(seed: 3);
-        var train = ImageTestData.Mnist(ml, 0, 512);
+        var (ml, train) = Data();
         using var a = ml.Subspaces().Trainers.Standard(Options(1)).Fit(train);
         using var b = ml.Subspaces().Trainers.Standard(Options(2)).Fit(train);
         using var aligned = ml.Subspaces().Connections.AlignChannels(a, b);
