@@ -35,9 +35,8 @@ public sealed partial class ConnectionsCatalog
             using var scope = NewDisposeScope();
             // With three models or more, the last eighth of them (at least one) is held out to choose the epoch.
             int held = networks.Count >= 3 ? Math.Max(1, networks.Count / 8) : 0;
-            Tensor Pool(IEnumerable<MlpWeights> set) => cat(set.Select(n => NeuronFlowFitting.Neurons(n).to_type(ScalarType.Float32)).ToArray(), 0);
-            var neurons = Pool(networks.Take(networks.Count - held));
-            var validation = held > 0 ? Pool(networks.Skip(networks.Count - held)) : null;
+            var neurons = NeuronFlowFitting.PooledNeurons(networks.Take(networks.Count - held));
+            var validation = held > 0 ? NeuronFlowFitting.PooledNeurons(networks.Skip(networks.Count - held)) : null;
             flow = new NeuronFlow(neurons, options.Couplings, options.HiddenSize, seed);
             var (epoch, loss) = NeuronFlowFitting.FitLikelihood(flow, neurons, validation, options.Epochs, options.BatchSize, options.LearningRate ?? 1e-3, seed,
                 options.CancellationToken);
@@ -89,7 +88,7 @@ public sealed partial class ConnectionsCatalog
             // The networks' first layer sees standardized features.
             var features = FeatureStandardization.Apply(spec, data.Features.index_select(0, rows).to_type(ScalarType.Float64)).to_type(ScalarType.Float32);
             var labels = data.Labels.index_select(0, rows);
-            var neurons = cat(networks.Select(n => NeuronFlowFitting.Neurons(n).to_type(ScalarType.Float32)).ToArray(), 0);
+            var neurons = NeuronFlowFitting.PooledNeurons(networks);
             flow = new NeuronFlow(neurons, options.Couplings, options.HiddenSize, seed);
             double loss = NeuronFlowFitting.FitPaths(flow, networks, features, labels, options.Steps, options.BatchSize, options.LearningRate ?? 1e-4, seed,
                 options.CancellationToken);
@@ -119,15 +118,7 @@ public sealed partial class ConnectionsCatalog
                 var model = models[i] ?? throw new ArgumentNullException(nameof(models), $"models[{i}] is null.");
                 model.ThrowIfDisposed();
                 var mlp = ConnectableModels.SingleMlp(model, $"models[{i}]");
-                if (model.Network.HiddenSizes.Length != 1)
-                    throw new NotSupportedException($"Flow and Bijection connections map the neurons of one-hidden-layer networks; models[{i}] has {model.Network.HiddenSizes.Length} hidden layers.");
-                if (i > 0)
-                {
-                    var first = models[0].Network;
-                    if (model.Network.InputSize != first.InputSize || model.Network.ClassCount != first.ClassCount
-                        || !model.Network.FeatureMean.SequenceEqual(first.FeatureMean) || !model.Network.FeatureStd.SequenceEqual(first.FeatureStd))
-                        throw new ArgumentException($"models[{i}] ({model.Network.Describe()}) differs from models[0] ({first.Describe()}) in inputs, classes or feature standardization.", nameof(models));
-                }
+                ConnectableModels.CheckFlowNetwork(model.Network, $"models[{i}]", models[0].Network, "models[0]", nameof(models));
                 networks.Add(MlpWeights.FromNetwork(mlp, model.Shape.Coefficients(model.Positions[0])));
             }
             return networks;

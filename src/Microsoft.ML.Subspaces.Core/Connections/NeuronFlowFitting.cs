@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Optimization;
 using Microsoft.ML.Subspaces.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -36,9 +37,8 @@ internal static class NeuronFlowFitting
         using var optimizer = optim.Adam(flow.parameters(), learningRate);
         var generator = new Generator((ulong)seed);
         long n = neurons.shape[0];
-        var parameters = flow.parameters().ToArray();
-        Tensor[]? best = null;
-        (int Epoch, double Loss) kept = (0, double.PositiveInfinity);
+        using var best = new BestEpoch(flow); // higher is better there: it is offered the negative log-likelihood's negation
+        (int Epoch, double Loss) last = (0, double.NaN);
         try
         {
             for (int epoch = 1; epoch <= epochs; epoch++)
@@ -59,31 +59,25 @@ internal static class NeuronFlowFitting
                     sum += loss.item<float>() * batch.shape[0];
                 }
                 flow.eval();
-                if (validation is null)
-                {
-                    kept = (epoch, sum / n);
-                    continue;
-                }
-                double score;
-                using (no_grad()) score = flow.NegativeLogLikelihood(validation).item<float>();
-                if (!(score < kept.Loss)) continue;
-                kept = (epoch, score);
-                using (no_grad())
-                {
-                    best ??= parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
-                    for (int i = 0; i < parameters.Length; i++) best[i].copy_(parameters[i]);
-                }
+                last = (epoch, sum / n);
+                if (validation is null) continue;
+                using (no_grad()) best.Offer(epoch, -flow.NegativeLogLikelihood(validation).item<float>());
             }
-            if (best is not null)
-                using (no_grad())
-                    for (int i = 0; i < parameters.Length; i++) parameters[i].copy_(best[i]);
-            return kept;
+            if (validation is null) return last;
+            best.Restore();
+            return (best.Epoch, -best.Accuracy);
         }
         finally
         {
             flow.eval();
-            foreach (var t in best ?? Array.Empty<Tensor>()) t.Dispose();
         }
+    }
+
+    /// <summary>The neuron vectors of <paramref name="networks"/> stacked <c>[sum of h, d]</c> (float32).</summary>
+    public static Tensor PooledNeurons(IEnumerable<MlpWeights> networks)
+    {
+        using var scope = NewDisposeScope();
+        return cat(networks.Select(n => Neurons(n).to_type(ScalarType.Float32)).ToArray(), 0).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -47,4 +47,19 @@ internal static class ConnectableModels
         if (!a.Labels.Values.SequenceEqual(b.Labels.Values))
             throw new ArgumentException($"The models predict different classes: a has [{string.Join(", ", a.Labels.Values)}], b has [{string.Join(", ", b.Labels.Values)}].", nameof(b));
     }
+
+    /// <summary>
+    /// An error unless <paramref name="spec"/> (of the model called <paramref name="name"/>) is a one-hidden-layer MLP with
+    /// the inputs, classes and feature standardization of <paramref name="reference"/> (<paramref name="referenceName"/>):
+    /// the networks whose neurons one Flow or Bijection maps. Widths may differ.
+    /// </summary>
+    public static void CheckFlowNetwork(NetworkSpec spec, string name, NetworkSpec reference, string referenceName, string parameterName)
+    {
+        if (spec.HiddenSizes.Length != 1)
+            throw new NotSupportedException($"Flow and Bijection connections map the neurons of one-hidden-layer networks; {name} has {spec.HiddenSizes.Length} hidden layers ({spec.Describe()}).");
+        if (spec.InputSize != reference.InputSize || spec.ClassCount != reference.ClassCount)
+            throw new ArgumentException($"{name} has {spec.InputSize} inputs and {spec.ClassCount} classes; {referenceName} {reference.InputSize} and {reference.ClassCount}.", parameterName);
+        if (!spec.FeatureMean.SequenceEqual(reference.FeatureMean) || !spec.FeatureStd.SequenceEqual(reference.FeatureStd))
+            throw new ArgumentException($"{name} standardizes its features differently from {referenceName} (trained on other rows?).", parameterName);
+    }
 }

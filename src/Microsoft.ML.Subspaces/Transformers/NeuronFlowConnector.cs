@@ -74,7 +74,7 @@ public sealed class NeuronFlowConnector : IDisposable
         var mlpA = ConnectableModels.SingleMlp(a, nameof(a));
         var mlpB = ConnectableModels.SingleMlp(b, nameof(b));
         ConnectableModels.CheckSameArchitecture(a.Network, b.Network);
-        CheckFits(a.Network, nameof(a));
+        ConnectableModels.CheckFlowNetwork(a.Network, "model a", Spec, $"the networks the {Method} was fitted on", nameof(a));
         ConnectableModels.CheckSameClasses(a, b);
         var weightsA = MlpWeights.FromNetwork(mlpA, a.Shape.Coefficients(a.Positions[0]));
         var weightsB = MlpWeights.FromNetwork(mlpB, b.Shape.Coefficients(b.Positions[0]));
@@ -86,17 +86,6 @@ public sealed class NeuronFlowConnector : IDisposable
         {
             foreach (var t in weightsA.Tensors.Concat(weightsB.Tensors)) t.Dispose();
         }
-    }
-
-    /// <summary>Checks that <paramref name="spec"/> is a one-hidden-layer MLP whose neurons the flow maps.</summary>
-    internal void CheckFits(NetworkSpec spec, string parameterName)
-    {
-        if (spec.HiddenSizes.Length != 1)
-            throw new NotSupportedException($"Flow and Bijection connections map the neurons of one-hidden-layer networks; this model has {spec.HiddenSizes.Length} hidden layers ({spec.Describe()}).");
-        if (spec.InputSize != Spec.InputSize || spec.ClassCount != Spec.ClassCount)
-            throw new ArgumentException($"The {Method} was fitted on networks of {Spec.InputSize} inputs and {Spec.ClassCount} classes; this model has {spec.InputSize} and {spec.ClassCount}.", parameterName);
-        if (!spec.FeatureMean.SequenceEqual(Spec.FeatureMean) || !spec.FeatureStd.SequenceEqual(Spec.FeatureStd))
-            throw new ArgumentException($"The model standardizes its features differently from the networks the {Method} was fitted on (trained on other rows?).", parameterName);
     }
 
     /// <summary>Frees the bijection; connections made by it stop working.</summary>
