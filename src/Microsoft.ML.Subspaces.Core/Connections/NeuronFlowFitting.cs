@@ -18,9 +18,7 @@ internal static class NeuronFlowFitting
     /// <summary>The network with hidden neurons <paramref name="neurons"/> <c>[h, d]</c> and output bias <paramref name="outputBias"/>.</summary>
     public static MlpWeights FromNeurons(Tensor neurons, Tensor outputBias, long inputs)
     {
-        var weight = neurons.narrow(1, 0, inputs);
-        var bias = neurons.select(1, inputs);
-        var outgoing = neurons.narrow(1, inputs + 1, neurons.shape[1] - inputs - 1).T;
+        var (weight, bias, outgoing) = Transition.Split(neurons, inputs);
         return new MlpWeights(new[] { weight, outgoing }, new[] { bias, outputBias });
     }
 

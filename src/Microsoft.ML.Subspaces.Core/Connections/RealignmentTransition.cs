@@ -86,8 +86,8 @@ internal sealed class RealignmentTransition : Transition
         x[i].copy_(lerp(vi, vj, f));
         x[j].copy_(lerp(vj, vi, f));
         long inputs = Start.Weights[Hidden].shape[1];
-        return Start.WithLayer(Hidden, x.narrow(1, 0, inputs), x.select(1, inputs))
-            .WithLayer(Hidden + 1, x.narrow(1, inputs + 1, x.shape[1] - inputs - 1).T, Start.Biases[Hidden + 1]);
+        var (weight, bias, outgoing) = Split(x, inputs);
+        return Start.WithLayer(Hidden, weight, bias).WithLayer(Hidden + 1, outgoing, Start.Biases[Hidden + 1]);
     }
 
     /// <summary>

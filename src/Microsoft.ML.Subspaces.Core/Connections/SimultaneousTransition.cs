@@ -108,12 +108,9 @@ internal sealed class SimultaneousTransition : Transition
         var biases = new Tensor[Start.LayerCount];
         for (int k = 0; k <= last; k++)
         {
-            long inputs = Start.Weights[k].shape[1];
-            weights[k] = x[k].narrow(1, 0, inputs);
-            biases[k] = x[k].select(1, inputs);
+            (weights[k], biases[k], var outgoing) = Split(x[k], Start.Weights[k].shape[1]);
+            if (k == last) weights[last + 1] = outgoing; // the last hidden layer's rows carry the output weights
         }
-        long lastInputs = Start.Weights[last].shape[1];
-        weights[last + 1] = x[last].narrow(1, lastInputs + 1, x[last].shape[1] - lastInputs - 1).T;
         biases[last + 1] = x[last + 1].squeeze(1);
         var net = new MlpWeights(weights, biases);
         return _sample is null ? net : Repair(net, s);

@@ -71,6 +71,14 @@ internal abstract class Transition
         ? cat(new[] { net.Weights[hidden], net.Biases[hidden].unsqueeze(1), net.Weights[hidden + 1].T }, 1)
         : Rows(net, hidden);
 
+    /// <summary>
+    /// Neuron rows back into layers, the inverse of <see cref="Rows"/> and <see cref="Neurons"/>: the incoming weights
+    /// <c>[h, in]</c>, the bias <c>[h]</c> and the outgoing weights <c>[out, h]</c> (none, <c>[0, h]</c>, for bare rows).
+    /// Views of <paramref name="rows"/>.
+    /// </summary>
+    public static (Tensor Weight, Tensor Bias, Tensor Outgoing) Split(Tensor rows, long inputs) =>
+        (rows.narrow(1, 0, inputs), rows.select(1, inputs), rows.narrow(1, inputs + 1, rows.shape[1] - inputs - 1).T);
+
     protected static Tensor? MeanFor(ConnectionKind kind, Tensor start, Tensor end) =>
         kind == ConnectionKind.Arc ? NeuronInterpolation.PooledMean(start, end) : null;
 }
@@ -103,11 +111,10 @@ internal sealed class NeuronTransition : Transition
     {
         var x = NeuronInterpolation.Interpolate(Kind, _start, _end, _mean, s);
         long inputs = Start.Weights[Hidden].shape[1];
-        var weight = x.narrow(1, 0, inputs);
-        var bias = x.select(1, inputs);
+        var (weight, bias, outgoing) = Split(x, inputs);
         var result = Start.WithLayer(Hidden, weight, bias);
         var nextBias = lerp(Start.Biases[Hidden + 1], End.Biases[Hidden + 1], s);
-        var nextWeight = MovesOutgoing ? x.narrow(1, inputs + 1, x.shape[1] - inputs - 1).T : Start.Weights[Hidden + 1];
+        var nextWeight = MovesOutgoing ? outgoing : Start.Weights[Hidden + 1];
         return result.WithLayer(Hidden + 1, nextWeight, nextBias);
     }
 }
@@ -151,7 +158,8 @@ internal sealed class WeightAdjustedTransition : Transition
     {
         var x = NeuronInterpolation.Interpolate(Kind, _start, _end, _mean, s);
         long inputs = Start.Weights[Hidden].shape[1];
-        return Solve(x.narrow(1, 0, inputs), x.select(1, inputs));
+        var (weight, bias, _) = Split(x, inputs);
+        return Solve(weight, bias);
     }
 
     /// <summary>The residual of layer k + 1's least-squares problem at s (mean squared error per sample row).</summary>
@@ -191,6 +199,7 @@ internal sealed class OutputTransition : Transition
     {
         var x = NeuronInterpolation.Interpolate(Kind, _start, _end, _mean, s);
         long inputs = Start.Weights[Hidden].shape[1];
-        return Start.WithLayer(Hidden, x.narrow(1, 0, inputs), x.select(1, inputs));
+        var (weight, bias, _) = Split(x, inputs);
+        return Start.WithLayer(Hidden, weight, bias);
     }
 }
