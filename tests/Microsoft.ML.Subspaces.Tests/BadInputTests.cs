@@ -396,4 +396,18 @@ public class BadInputTests : IClassFixture<TinyModelsFixture>
         var e = Assert.Throws<FileNotFoundException>(() => _f.Context.Subspaces().Model.Load(path, out _));
         Assert.Equal(path, e.FileName);
     }
+
+    [Theory]
+    [InlineData(37, 13, float.NaN)]
+    [InlineData(37, 36, float.PositiveInfinity)] // in the scalar tail after the last whole vector
+    [InlineData(64, 0, float.NegativeInfinity)]
+    [InlineData(3, 1, float.NaN)]                // shorter than a vector
+    [InlineData(64, -1, 0f)]
+    public void TheRowCheckFindsTheFirstNonFiniteSlot(int length, int slot, float value)
+    {
+        var row = Enumerable.Range(0, length).Select(i => i * 1e30f).ToArray(); // large but finite
+        if (slot >= 0) row[slot] = value;
+        if (slot >= 0 && slot + 1 < length) row[^1] = float.NaN; // a later one does not hide the first
+        Assert.Equal(slot, Data.LabeledRowReader.FirstNonFinite(row));
+    }
 }

@@ -88,4 +88,54 @@ public class StreamingTests
         Assert.Contains("ValidationSet", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => ml.Subspaces().Trainers.Line(Options(buffer: 0)));
     }
+
+    /// <summary>Rows whose first feature is their index, label twice it and weight a third of it.</summary>
+    private sealed class IndexedRow
+    {
+        public float Label { get; set; }
+        public float Weight { get; set; }
+        [VectorType(3)] public float[] Features { get; set; } = Array.Empty<float>();
+    }
+
+    [Theory]
+    [InlineData(50, 32)]  // batches cross from one block into the next
+    [InlineData(64, 32)]  // blocks of whole batches
+    [InlineData(7, 32)]   // a batch gathered from five blocks
+    public void AnEpochServesEveryRowOnceWithItsLabelAndWeight(int bufferRows, int batchSize)
+    {
+        const int n = 203;
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, n).Select(i => new IndexedRow { Label = 2 * i, Weight = i / 3f, Features = new[] { i, 1f, -1f } }));
+        using var streamed = Data.StreamedTrainingData.Read(data, "Features", "Label", "Weight", Networks.NetworkOutput.Linear, bufferRows, sampleRows: 10, seed: 1);
+        var firstOrder = new List<int>();
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            var seen = new List<int>();
+            var sizes = new List<long>();
+            streamed.BeginEpoch(new TorchSharp.torch.Generator(5), TorchSharp.torch.CPU, batchSize);
+            for (long served = 0; served < streamed.Count;)
+            {
+                using var scope = TorchSharp.torch.NewDisposeScope();
+                var (x, y, w) = streamed.Next();
+                var index = x.select(1, 0).data<float>().ToArray();
+                var labels = y.data<float>().ToArray();
+                var weights = w!.data<float>().ToArray();
+                for (int r = 0; r < index.Length; r++)
+                {
+                    Assert.Equal(index[r] / 3f, weights[r], 5);
+                    Assert.Equal(2 * index[r], labels[r], 3); // as read (no StandardizeTargets call)
+                    seen.Add((int)index[r]);
+                }
+                sizes.Add(x.shape[0]);
+                served += x.shape[0];
+            }
+            streamed.EndEpoch();
+            Assert.Equal(Enumerable.Range(0, n), seen.Order());
+            Assert.All(sizes.SkipLast(1), s => Assert.Equal(batchSize, s));
+            Assert.Equal(n - (sizes.Count - 1) * batchSize, sizes[^1]);
+            if (epoch == 0) firstOrder = seen;
+            else Assert.Equal(firstOrder, seen); // the same generator seed, the same order
+        }
+        Assert.NotEqual(Enumerable.Range(0, n), firstOrder); // shuffled within blocks
+    }
 }

@@ -1,3 +1,4 @@
+using System.Numerics;
 using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Networks;
 
@@ -110,13 +111,27 @@ internal sealed class LabeledRowReader : IDisposable
             if (_buffer.Length != features.Length)
                 throw new InvalidOperationException($"Features column '{_featureColumn}' has {_buffer.Length} values at row {Row}; expected {features.Length}.");
             _buffer.CopyTo(features);
-            for (int j = 0; j < features.Length; j++)
-                if (!float.IsFinite(features[j]))
-                    throw new InvalidOperationException(
-                        $"Features column '{_featureColumn}' has a non-finite value ({features[j]}) at row {Row}, slot {j} of the {_role} data. " +
-                        "Replace missing values (for example with ReplaceMissingValues) before training.");
+            if (FirstNonFinite(features) is int j and >= 0)
+                throw new InvalidOperationException(
+                    $"Features column '{_featureColumn}' has a non-finite value ({features[j]}) at row {Row}, slot {j} of the {_role} data. " +
+                    "Replace missing values (for example with ReplaceMissingValues) before training.");
             return true;
         }
+    }
+
+    /// <summary>The index of the first NaN or infinity in <paramref name="values"/>, or -1: a vector at a time (x - x is 0 only for finite x).</summary>
+    internal static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(values[i..]);
+                if (!Vector.EqualsAll(v - v, Vector<float>.Zero)) break; // the scalar loop below finds which
+            }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
     }
 
     public void Dispose() => _cursor.Dispose();

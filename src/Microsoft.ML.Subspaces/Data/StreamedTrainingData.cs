@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Optimization;
 using static TorchSharp.torch;
@@ -22,13 +23,11 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
     private Block _current;
     private Task<Block>? _pending;
     private LabeledRowReader? _reader;
-    private long[] _order = Array.Empty<long>();
+    private Tensor? _order;
     private int _position;
     private Generator? _generator;
     private Device? _device;
     private int _batchSize;
-    private float[] _batchFeatures = Array.Empty<float>(), _batchValues = Array.Empty<float>(), _batchWeights = Array.Empty<float>();
-    private long[] _batchClasses = Array.Empty<long>();
     private double _targetMean, _targetStd = 1;
 
     private StreamedTrainingData(IDataView data, LabeledRowReader.Columns columns, string? weightColumn, int bufferRows,
@@ -48,14 +47,30 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         _current = _blocks[0];
     }
 
-    /// <summary>A buffer of rows read from the view, in the view's order.</summary>
-    private sealed class Block(int rows, LabeledRowReader.Columns columns)
+    /// <summary>
+    /// A buffer of rows read from the view, in the view's order, in memory libtorch owns: batches are gathered from it by
+    /// <c>index_select</c>, as in memory (a batch copied row by row into a managed array, then into a tensor, cost more
+    /// than the rest of the streamed epoch).
+    /// </summary>
+    private sealed class Block : IDisposable
     {
-        public readonly float[] Features = new float[(long)rows * columns.FeatureSize];
-        public readonly long[] Classes = columns.Output == NetworkOutput.Softmax ? new long[rows] : Array.Empty<long>();
-        public readonly float[] Values = columns.Output == NetworkOutput.Softmax ? Array.Empty<float>() : new float[rows];
-        public readonly float[] Weights = columns.Weight is not null ? new float[rows] : Array.Empty<float>();
+        public readonly Tensor Features, Labels;
+        public readonly Tensor? Weights;
         public int Filled;
+
+        public Block(int rows, LabeledRowReader.Columns columns)
+        {
+            Features = empty(rows, columns.FeatureSize).DetachFromDisposeScope();
+            Labels = (columns.Output == NetworkOutput.Softmax ? empty(new long[] { rows }, ScalarType.Int64) : empty(rows)).DetachFromDisposeScope();
+            Weights = columns.Weight is not null ? empty(rows).DetachFromDisposeScope() : null;
+        }
+
+        public void Dispose()
+        {
+            Features.Dispose();
+            Labels.Dispose();
+            Weights?.Dispose();
+        }
     }
 
     /// <summary>Usable training rows (rows with a missing class label are skipped, as in memory).</summary>
@@ -152,14 +167,6 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         _current = _blocks[0];
         _current.Filled = _position = 0;
         _pending = ReadAhead(_blocks[1]);
-        // One set of batch arrays for the epoch: a batch a step would otherwise leave as much garbage as the data set.
-        if (_batchFeatures.Length != (long)batchSize * _columns.FeatureSize)
-        {
-            _batchFeatures = new float[(long)batchSize * _columns.FeatureSize];
-            _batchClasses = _current.Classes.Length > 0 ? new long[batchSize] : Array.Empty<long>();
-            _batchValues = _current.Classes.Length > 0 ? Array.Empty<float>() : new float[batchSize];
-            _batchWeights = _current.Weights.Length > 0 ? new float[batchSize] : Array.Empty<float>();
-        }
     }
 
     /// <summary>Reads the next rows of the view into <paramref name="block"/> on a thread-pool thread (the reader is used by one read at a time).</summary>
@@ -168,14 +175,30 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         var reader = _reader!;
         return Task.Run(() =>
         {
+            // The block's memory in segments of about 4 MB of features: a span reaches at most 2 GB, a buffer may hold more.
             int d = _columns.FeatureSize;
+            int segmentRows = (int)Math.Clamp((1L << 20) / Math.Max(1, d), 1, _bufferRows);
             block.Filled = 0;
-            while (block.Filled < _bufferRows && reader.MoveNext(block.Features.AsSpan(block.Filled * d, d)))
+            bool more = true;
+            while (more && block.Filled < _bufferRows)
             {
-                if (block.Classes.Length > 0) block.Classes[block.Filled] = reader.ClassIndex;
-                else block.Values[block.Filled] = (float)((reader.Value - _targetMean) / _targetStd);
-                if (block.Weights.Length > 0) block.Weights[block.Filled] = reader.Weight;
-                block.Filled++;
+                int start = block.Filled, rows = Math.Min(segmentRows, _bufferRows - start);
+                using var features = block.Features.narrow(0, start, rows);
+                using var labels = block.Labels.narrow(0, start, rows);
+                using var weights = block.Weights?.narrow(0, start, rows);
+                var x = MemoryMarshal.Cast<byte, float>(features.bytes);
+                var classes = block.Labels.dtype == ScalarType.Int64 ? MemoryMarshal.Cast<byte, long>(labels.bytes) : Span<long>.Empty;
+                var values = classes.IsEmpty ? MemoryMarshal.Cast<byte, float>(labels.bytes) : Span<float>.Empty;
+                var w = weights is null ? Span<float>.Empty : MemoryMarshal.Cast<byte, float>(weights.bytes);
+                int r = 0;
+                while (r < rows && (more = reader.MoveNext(x.Slice(r * d, d))))
+                {
+                    if (!classes.IsEmpty) classes[r] = reader.ClassIndex;
+                    else values[r] = (float)((reader.Value - _targetMean) / _targetStd);
+                    if (!w.IsEmpty) w[r] = reader.Weight;
+                    r++;
+                }
+                block.Filled += r;
             }
             return block;
         });
@@ -193,40 +216,30 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         var served = _current;
         _current = next;
         _position = 0;
-        using (var order = randperm(_current.Filled, generator: _generator))
-            _order = order.data<long>().ToArray();
+        _order?.Dispose();
+        _order = randperm(_current.Filled, generator: _generator).DetachFromDisposeScope();
         _pending = ReadAhead(served);
         return true;
     }
 
     public (Tensor X, Tensor Y, Tensor? W) Next()
     {
-        int d = _columns.FeatureSize;
-        var x = _batchFeatures;
-        var classes = _current.Classes.Length > 0 ? _batchClasses : null;
-        var values = classes is null ? _batchValues : null;
-        var weights = _current.Weights.Length > 0 ? _batchWeights : null;
+        // A batch is gathered from at most two blocks: the rest of this one (gathered before the next read overwrites it),
+        // then the start of the next.
+        var parts = new List<(Tensor X, Tensor Y, Tensor? W)>(2);
         int rows = 0;
         while (rows < _batchSize && (_position < _current.Filled || _pending is not null && Refill()))
         {
-            var block = _current;
-            int r = (int)_order[_position++];
-            block.Features.AsSpan(r * d, d).CopyTo(x.AsSpan(rows * d, d));
-            if (classes is not null) classes[rows] = block.Classes[r];
-            else values![rows] = block.Values[r];
-            if (weights is not null) weights[rows] = block.Weights[r];
-            rows++;
+            int take = Math.Min(_batchSize - rows, _current.Filled - _position);
+            using var index = _order!.narrow(0, _position, take);
+            parts.Add((_current.Features.index_select(0, index), _current.Labels.index_select(0, index), _current.Weights?.index_select(0, index)));
+            _position += take;
+            rows += take;
         }
         if (rows == 0) throw new InvalidOperationException("The training data returned fewer rows than its first pass counted: the data view is not repeatable.");
-        Tensor Batch(Tensor wrapped)
-        {
-            using (wrapped)
-            using (var part = wrapped.narrow(0, 0, rows))
-                return part.to(_device!).clone(); // memory libtorch owns (as in memory: GEMM is reproducible on aligned data)
-        }
-        return (Batch(tensor(x, new long[] { _batchSize, d })),
-            Batch(classes is not null ? tensor(classes, new long[] { _batchSize }) : tensor(values!, new long[] { _batchSize })),
-            weights is null ? null : Batch(tensor(weights, new long[] { _batchSize })));
+        var (x, y, w) = parts.Count == 1 ? parts[0]
+            : (cat(parts.Select(p => p.X).ToArray(), 0), cat(parts.Select(p => p.Y).ToArray(), 0), parts[0].W is null ? null : cat(parts.Select(p => p.W!).ToArray(), 0));
+        return _device!.type == TorchSharp.DeviceType.CPU ? (x, y, w) : (x.to(_device), y.to(_device), w?.to(_device));
     }
 
     public void EndEpoch()
@@ -237,11 +250,14 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         _pending = null;
         _reader?.Dispose();
         _reader = null;
+        _order?.Dispose();
+        _order = null;
     }
 
     public void Dispose()
     {
         EndEpoch();
+        foreach (var block in _blocks) block.Dispose();
         Sample.Dispose();
     }
 }
