@@ -22,7 +22,7 @@ public static class TabularTaskSamples
         var ml = new MLContext(seed: 0);
         var train = ml.Data.LoadFromEnumerable(ReadBinaryAdult("adult.data"));
         var test = ml.Data.LoadFromEnumerable(ReadBinaryAdult("adult.test"));
-        (train, test) = Split(ml, train, test, settings.Validation);
+        (train, test) = Split(ml, train, test, settings.Validation, settings.SplitSeed);
         // What an ML.NET user writes: missing numbers replaced, categories one-hot encoded ("?" is a category), one vector.
         var numeric = QualityDatasets.AdultNumeric;
         var categorical = QualityDatasets.AdultCategorical;
@@ -112,7 +112,7 @@ public static class TabularTaskSamples
         int trainCount = all.Length * 4 / 5;
         var train = ml.Data.LoadFromEnumerable(all[..trainCount]);
         var test = ml.Data.LoadFromEnumerable(all[trainCount..]);
-        (train, test) = Split(ml, train, test, settings.Validation);
+        (train, test) = Split(ml, train, test, settings.Validation, settings.SplitSeed);
         train = ml.Data.Cache(train);
         test = ml.Data.Cache(test);
         Console.WriteLine($"UCI white wine quality as regression: {Rows(train)} training rows, {Rows(test)} {(settings.Validation ? "validation rows" : "test rows")}; " +
@@ -170,10 +170,10 @@ public static class TabularTaskSamples
         QualityDatasets.ReadAdult<AdultBinaryRow>(file, (row, label) => row.Label = label == ">50K");
 
     /// <summary>With <paramref name="validation"/>: 80% of the training rows to train, the other 20% to score (seeded), the test rows unused.</summary>
-    private static (IDataView Train, IDataView Test) Split(MLContext ml, IDataView train, IDataView test, bool validation)
+    private static (IDataView Train, IDataView Test) Split(MLContext ml, IDataView train, IDataView test, bool validation, int seed)
     {
         if (!validation) return (train, test);
-        var split = ml.Data.TrainTestSplit(train, testFraction: 0.2, seed: 7);
+        var split = ml.Data.TrainTestSplit(train, testFraction: 0.2, seed: seed);
         return (split.TrainSet, split.TestSet);
     }
 

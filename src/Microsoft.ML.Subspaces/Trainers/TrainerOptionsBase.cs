@@ -128,7 +128,7 @@ public abstract class TrainerOptionsBase
     /// The automatic budget of a task: as <see cref="AutomaticEpochs(long, int)"/>, but regression may take up to
     /// <see cref="AutomaticMaximumRegressionEpochs"/> epochs (still at most <see cref="AutomaticSteps"/> steps). On held-out
     /// rows of three regression sets, with the Huber loss, a line's midpoint needed them: against the standard network, RMSE
-    /// +2.6% at 20 epochs and +0.6% at 40 (white wine, 3 seeds), 0.0% and -1.0% (Adult hours per week, 2 seeds), +61% and
+    /// +2.6% at 20 epochs and +0.6% at 40 (white wine, 3 seeds, one split; +1.0 to +2.9% on five others), 0.0% and -1.0% (Adult hours per week, 2 seeds), +61% and
     /// +19% (a noise-free synthetic function, 2 seeds); the standard network changed by +0.5%, +0.7% and -8%.
     /// </summary>
     public static int AutomaticEpochs(long rows, int batchSize, NetworkOutput output)

@@ -34,6 +34,9 @@ public sealed class TaskSettings : CommandSettings
     [CommandOption("--validation")] [Description("Train on 80% of the training rows and score the other 20% (where defaults are chosen), not the test rows.")]
     public bool Validation { get; set; }
 
+    [CommandOption("--split-seed <N>")] [Description("With --validation: the seed of the 80/20 split of the training rows.")] [DefaultValue(7)]
+    public int SplitSeed { get; set; } = 7;
+
     public override ValidationResult Validate() =>
         Seeds < 1 ? ValidationResult.Error("--seeds must be at least 1.")
         : Epochs is < 1 ? ValidationResult.Error("--epochs must be at least 1.")
