@@ -98,15 +98,16 @@ public class StreamingTests
     }
 
     [Theory]
-    [InlineData(50, 32)]  // batches cross from one block into the next
-    [InlineData(64, 32)]  // blocks of whole batches
-    [InlineData(7, 32)]   // a batch gathered from five blocks
-    public void AnEpochServesEveryRowOnceWithItsLabelAndWeight(int bufferRows, int batchSize)
+    [InlineData(50, 32, 1 << 20)] // batches cross from one block into the next
+    [InlineData(64, 32, 1 << 20)] // blocks of whole batches
+    [InlineData(7, 32, 1 << 20)]  // a batch gathered from five blocks
+    [InlineData(50, 32, 21)]      // blocks filled seven rows at a time
+    public void AnEpochServesEveryRowOnceWithItsLabelAndWeight(int bufferRows, int batchSize, int segmentFloats)
     {
         const int n = 203;
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, n).Select(i => new IndexedRow { Label = 2 * i, Weight = i / 3f, Features = new[] { i, 1f, -1f } }));
-        using var streamed = Data.StreamedTrainingData.Read(data, "Features", "Label", "Weight", Networks.NetworkOutput.Linear, bufferRows, sampleRows: 10, seed: 1);
+        using var streamed = Data.StreamedTrainingData.Read(data, "Features", "Label", "Weight", Networks.NetworkOutput.Linear, bufferRows, sampleRows: 10, seed: 1, segmentFloats);
         var firstOrder = new List<int>();
         for (int epoch = 0; epoch < 2; epoch++)
         {

@@ -73,6 +73,9 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         }
     }
 
+    /// <summary>Features a block is filled with at a time (about 4 MB by default; tests make it smaller).</summary>
+    private int SegmentFloats { get; init; } = 1 << 20;
+
     /// <summary>Usable training rows (rows with a missing class label are skipped, as in memory).</summary>
     public long Count { get; }
     /// <summary>Rows skipped for a missing class label.</summary>
@@ -94,7 +97,7 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
 
     /// <summary>The first pass: checks every row, counts them, gathers the statistics and a seeded reservoir sample.</summary>
     public static StreamedTrainingData Read(IDataView data, string featureColumn, string labelColumn, string? weightColumn, NetworkOutput output,
-        int bufferRows, int sampleRows, int seed)
+        int bufferRows, int sampleRows, int seed, int segmentFloats = 1 << 20)
     {
         var columns = LabeledRowReader.Check(data.Schema, featureColumn, labelColumn, weightColumn, output);
         int d = columns.FeatureSize;
@@ -147,7 +150,7 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
             weightColumn is null ? null : Owned(tensor(sampleWeights, new long[] { sampleRows }), kept));
         double mean = labelSum / count;
         double std = Math.Sqrt(Math.Max(0, labelSquares / count - mean * mean));
-        return new StreamedTrainingData(data, columns, weightColumn, bufferRows, count, statistics, sample, mean, std) { Skipped = reader.Skipped };
+        return new StreamedTrainingData(data, columns, weightColumn, bufferRows, count, statistics, sample, mean, std) { Skipped = reader.Skipped, SegmentFloats = segmentFloats };
     }
 
     /// <summary>The first <paramref name="rows"/> rows of a wrapped array, copied into memory libtorch owns.</summary>
@@ -177,7 +180,7 @@ internal sealed class StreamedTrainingData : IBatchSource, IDisposable
         {
             // The block's memory in segments of about 4 MB of features: a span reaches at most 2 GB, a buffer may hold more.
             int d = _columns.FeatureSize;
-            int segmentRows = (int)Math.Clamp((1L << 20) / Math.Max(1, d), 1, _bufferRows);
+            int segmentRows = (int)Math.Clamp(SegmentFloats / Math.Max(1, d), 1, _bufferRows);
             block.Filled = 0;
             bool more = true;
             while (more && block.Filled < _bufferRows)
