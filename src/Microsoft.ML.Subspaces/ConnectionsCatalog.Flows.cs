@@ -106,6 +106,35 @@ public sealed partial class ConnectionsCatalog
     }
 
     /// <summary>The models' weights (float64, CPU), after checking that they are connectable one-hidden-layer MLPs of one architecture.</summary>
+    /// <summary>
+    /// Saves a fitted Flow or Bijection connector to <paramref name="filePath"/> (the bijection and the networks it applies
+    /// to), so that new pairs are connected later without fitting it again. The file is written whole or not at all.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The connector was disposed.</exception>
+    public void SaveConnector(NeuronFlowConnector connector, string filePath)
+    {
+        ArgumentNullException.ThrowIfNull(connector);
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        Persistence.SubspaceModelOperations.WriteAtomically(filePath, Persistence.NeuronFlowConnectorFormat.Write(connector));
+    }
+
+    /// <summary>Loads a connector saved by <see cref="SaveConnector"/>; dispose it after its connections.</summary>
+    /// <exception cref="FileNotFoundException">No file at the path.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupted or truncated, or holds a pipeline rather than a connector.</exception>
+    public NeuronFlowConnector LoadConnector(string filePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        if (!File.Exists(filePath)) throw new FileNotFoundException($"Connector file '{filePath}' does not exist.", filePath);
+        using var stream = File.OpenRead(filePath);
+        string source = $"'{filePath}'";
+        // An untrusted file: every way it can be wrong ends as one exception type naming the file.
+        try { return Persistence.NeuronFlowConnectorFormat.Read(stream, source); }
+        catch (Exception e) when (e is not InvalidDataException)
+        {
+            throw new InvalidDataException($"Model file {source} is corrupted or truncated: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
     private static List<MlpWeights> FlowNetworks(IReadOnlyList<SubspaceTransformer> models)
     {
         ArgumentNullException.ThrowIfNull(models);

@@ -26,6 +26,8 @@ internal sealed class NeuronFlow : nn.Module
     {
         if (couplingCount < 1) throw new ArgumentOutOfRangeException(nameof(couplingCount), couplingCount, "A flow needs at least one coupling layer.");
         Dimension = neurons.shape[1];
+        CouplingCount = couplingCount;
+        HiddenSize = hiddenSize;
         mean = neurons.mean(new long[] { 0 }).detach().clone();
         scale = neurons.std(0).ClampMin(1e-6).detach().clone();
         var random = new Random(seed);
@@ -68,6 +70,12 @@ internal sealed class NeuronFlow : nn.Module
 
     /// <summary>Length d of a neuron vector.</summary>
     public long Dimension { get; }
+
+    /// <summary>Affine coupling layers.</summary>
+    public int CouplingCount { get; }
+
+    /// <summary>Width of each coupling's two hidden layers.</summary>
+    public int HiddenSize { get; }
 
     /// <summary>Latent vectors <c>[N, d]</c> of neuron vectors <paramref name="neurons"/>, and each row's log |det Jacobian|.</summary>
     public (Tensor Latent, Tensor LogDeterminant) ToLatent(Tensor neurons)

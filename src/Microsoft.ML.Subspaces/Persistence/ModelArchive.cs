@@ -75,7 +75,10 @@ internal static class ModelArchive
         private readonly string _source;
         public Manifest Manifest { get; }
 
-        public Reader(Stream stream, string source)
+        /// <param name="stream">The archive.</param>
+        /// <param name="source">How errors name the file.</param>
+        /// <param name="pipeline">A pipeline (the default) has an input schema entry; a file of another kind (a flow connector) has none.</param>
+        public Reader(Stream stream, string source, bool pipeline = true)
         {
             _source = source;
             try
@@ -94,12 +97,16 @@ internal static class ModelArchive
             if (manifest is null || manifest.Format != Format) throw Corrupted("its manifest names another format", null);
             if (manifest.Parts is null || manifest.Sha256 is null || manifest.Parts.Any(p => p is null || p.Kind is null || p.Prefix is null))
                 throw Corrupted("its manifest has missing fields", null);
+            if (pipeline && manifest.Parts.Any(p => p.Kind == NeuronFlowConnectorFormat.Kind))
+                throw new InvalidDataException($"Model file {_source} holds a flow connector, not a pipeline: load it with mlContext.Subspaces().Connections.LoadConnector.");
+            if (!pipeline && manifest.Sha256.ContainsKey("input.mlnet"))
+                throw new InvalidDataException($"Model file {_source} holds a pipeline, not a flow connector: load it with mlContext.Subspaces().Model.Load.");
             // The manifest has no checksum of its own: its parts must account for exactly the entries it checksums, so
             // that a damaged manifest cannot drop or invent a part of the pipeline.
             var prefixes = manifest.Parts.Select(p => p.Prefix).ToList();
             if (prefixes.Distinct().Count() != prefixes.Count || prefixes.Any(p => !manifest.Sha256.Keys.Any(k => k.StartsWith(p, StringComparison.Ordinal)))
-                || manifest.Sha256.Keys.Any(k => k != "input.mlnet" && !prefixes.Any(p => p.Length > 0 && k.StartsWith(p, StringComparison.Ordinal)))
-                || !manifest.Sha256.ContainsKey("input.mlnet"))
+                || manifest.Sha256.Keys.Any(k => (k != "input.mlnet" || !pipeline) && !prefixes.Any(p => p.Length > 0 && k.StartsWith(p, StringComparison.Ordinal)))
+                || pipeline && !manifest.Sha256.ContainsKey("input.mlnet"))
                 throw Corrupted("its manifest's parts do not match its entries", null);
             if (manifest.Version > Version)
                 throw new InvalidDataException($"Model file {_source} has format version {manifest.Version}; this library reads up to {Version}. Update Microsoft.ML.Subspaces.");

@@ -26,7 +26,7 @@ public sealed partial class SubspaceModelOperations
     /// Writes <paramref name="content"/> beside the target under a unique name, then moves it over the target: the target
     /// is never half-written, and concurrent writes to one path do not write into each other's file.
     /// </summary>
-    private static void WriteAtomically(string filePath, byte[] content)
+    internal static void WriteAtomically(string filePath, byte[] content)
     {
         string full = Path.GetFullPath(filePath);
         string directory = Path.GetDirectoryName(full)!;

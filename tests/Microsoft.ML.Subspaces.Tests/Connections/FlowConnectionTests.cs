@@ -128,6 +128,53 @@ public class FlowConnectionTests
         Assert.Throws<ObjectDisposedException>(() => flow.Connect(a, b));
     }
 
+    [Fact]
+    public void ASavedConnectorLoadsAsTheSameBijectionAndBadFilesAreErrorsNamingThem()
+    {
+        var ml = new MLContext(seed: 3);
+        var train = ImageTestData.Mnist(ml, 0, 256, Array.Empty<int>());
+        var models = Enumerable.Range(0, 5).Select(i => Mlp(ml, train, i)).ToList();
+        string directory = Path.Combine(Path.GetTempPath(), $"subspaces-connector-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        string path = Path.Combine(directory, "flow.zip"), modelPath = Path.Combine(directory, "model.zip"), damaged = Path.Combine(directory, "damaged.zip");
+        try
+        {
+            var connections = ml.Subspaces().Connections;
+            using var flow = connections.FitFlow(models.Take(3).ToList(), new NeuronFlowOptions { Epochs = 3, HiddenSize = 16, Seed = 1 });
+            connections.SaveConnector(flow, path);
+            using var loaded = connections.LoadConnector(path);
+            Assert.Equal((flow.Method, flow.ModelCount, flow.FinalLoss, flow.KeptEpoch), (loaded.Method, loaded.ModelCount, loaded.FinalLoss, loaded.KeptEpoch));
+            Assert.Equal(flow.TrainingTime.TotalSeconds, loaded.TrainingTime.TotalSeconds, 6);
+            var state = flow.Flow.state_dict();
+            foreach (var (name, value) in loaded.Flow.state_dict()) Assert.Equal(state[name].data<float>().ToArray(), value.data<float>().ToArray());
+
+            // A new pair connected through the loaded connector predicts exactly as through the fitted one.
+            var features = train.GetColumn<float[]>("Features").SelectMany(f => f).ToArray();
+            using var fitted = flow.Connect(models[3], models[4]);
+            using var reloaded = loaded.Connect(models[3], models[4]);
+            using var fittedMidpoint = fitted.AtPoint(0.5);
+            using var reloadedMidpoint = reloaded.AtPoint(0.5);
+            Assert.Equal(fittedMidpoint.PredictProbabilities(features), reloadedMidpoint.PredictProbabilities(features));
+
+            ml.Subspaces().Model.Save(models[0], train.Schema, modelPath);
+            Assert.Contains("Model.Load", Assert.Throws<InvalidDataException>(() => connections.LoadConnector(modelPath)).Message);
+            Assert.Contains("LoadConnector", Assert.Throws<InvalidDataException>(() => ml.Subspaces().Model.Load(path, out _)).Message);
+            var bytes = File.ReadAllBytes(path);
+            bytes[bytes.Length / 3] ^= 0xFF;
+            File.WriteAllBytes(damaged, bytes);
+            Assert.Contains("damaged.zip", Assert.Throws<InvalidDataException>(() => connections.LoadConnector(damaged)).Message);
+            Assert.Throws<FileNotFoundException>(() => connections.LoadConnector(Path.Combine(directory, "missing.zip")));
+            flow.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => connections.SaveConnector(flow, Path.Combine(directory, "disposed.zip")));
+            Assert.False(File.Exists(Path.Combine(directory, "disposed.zip")));
+        }
+        finally
+        {
+            foreach (var m in models) m.Dispose();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static SubspaceTransformer Mlp(MLContext ml, IDataView train, int seed) =>
         ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { HiddenLayers = new[] { 8 }, Epochs = 2, BatchSize = 64, Seed = 10 + seed }).Fit(train);
 
