@@ -121,19 +121,8 @@ public sealed partial class ConnectionsCatalog
     /// <summary>Loads a connector saved by <see cref="SaveConnector"/>; dispose it after its connections.</summary>
     /// <exception cref="FileNotFoundException">No file at the path.</exception>
     /// <exception cref="InvalidDataException">The file is corrupted or truncated, or holds a pipeline rather than a connector.</exception>
-    public NeuronFlowConnector LoadConnector(string filePath)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
-        if (!File.Exists(filePath)) throw new FileNotFoundException($"Connector file '{filePath}' does not exist.", filePath);
-        using var stream = File.OpenRead(filePath);
-        string source = $"'{filePath}'";
-        // An untrusted file: every way it can be wrong ends as one exception type naming the file.
-        try { return Persistence.NeuronFlowConnectorFormat.Read(stream, source); }
-        catch (Exception e) when (e is not InvalidDataException)
-        {
-            throw new InvalidDataException($"Model file {source} is corrupted or truncated: {e.GetType().Name}: {e.Message}", e);
-        }
-    }
+    public NeuronFlowConnector LoadConnector(string filePath) =>
+        Persistence.SubspaceModelOperations.ReadFile(filePath, Persistence.NeuronFlowConnectorFormat.Read);
 
     private static List<MlpWeights> FlowNetworks(IReadOnlyList<SubspaceTransformer> models)
     {

@@ -85,17 +85,43 @@ public sealed partial class SubspaceModelOperations
     /// <exception cref="InvalidDataException">The file is corrupted, truncated or not a model of this library.</exception>
     public ITransformer Load(string filePath, out DataViewSchema inputSchema)
     {
+        DataViewSchema? schema = null;
+        var model = ReadFile(filePath, (stream, source) => LoadArchive(stream, out schema, source));
+        inputSchema = schema!;
+        return model;
+    }
+
+    /// <summary>Opens a file this library wrote and reads it with <paramref name="read"/> (see <see cref="ReadUntrusted"/>).</summary>
+    /// <exception cref="FileNotFoundException">No file at the path.</exception>
+    internal static T ReadFile<T>(string filePath, Func<Stream, string, T> read)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
         if (!File.Exists(filePath)) throw new FileNotFoundException($"Model file '{filePath}' does not exist.", filePath);
         using var stream = File.OpenRead(filePath);
-        return Load(stream, out inputSchema, $"'{filePath}'");
+        return ReadUntrusted(stream, $"'{filePath}'", read);
+    }
+
+    /// <summary>
+    /// Reads a model file with <paramref name="read"/>. The file is untrusted input: every way it can be wrong ends as one
+    /// exception type, <see cref="InvalidDataException"/>, naming the file (<paramref name="source"/>).
+    /// </summary>
+    internal static T ReadUntrusted<T>(Stream stream, string source, Func<Stream, string, T> read)
+    {
+        try { return read(stream, source); }
+        catch (Exception e) when (e is not InvalidDataException and not OperationCanceledException)
+        {
+            throw new InvalidDataException($"Model file {source} is corrupted or truncated: {e.GetType().Name}: {e.Message}", e);
+        }
     }
 
     /// <summary>Loads a model from a stream.</summary>
     public ITransformer Load(Stream stream, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return Load(stream, out inputSchema, "(stream)");
+        DataViewSchema? schema = null;
+        var model = ReadUntrusted(stream, "(stream)", (s, source) => LoadArchive(s, out schema, source));
+        inputSchema = schema!;
+        return model;
     }
 
     private byte[] Serialize(ITransformer model, DataViewSchema inputSchema)
@@ -141,16 +167,6 @@ public sealed partial class SubspaceModelOperations
             writer.Finish();
         }
         return buffer.ToArray();
-    }
-
-    private ITransformer Load(Stream stream, out DataViewSchema inputSchema, string source)
-    {
-        // A model file is untrusted input: every way it can be wrong ends as one exception type naming the file.
-        try { return LoadArchive(stream, out inputSchema, source); }
-        catch (Exception e) when (e is not InvalidDataException and not OperationCanceledException)
-        {
-            throw new InvalidDataException($"Model file {source} is corrupted or truncated: {e.GetType().Name}: {e.Message}", e);
-        }
     }
 
     private ITransformer LoadArchive(Stream stream, out DataViewSchema inputSchema, string source)
