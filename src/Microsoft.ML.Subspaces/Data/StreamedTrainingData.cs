@@ -9,8 +9,9 @@ namespace Microsoft.ML.Subspaces.Data;
 /// Training data too large for memory, as a batch source: the <see cref="IDataView"/> is read once to count the rows and
 /// gather the statistics of input (and, for regression, label) standardization and a random sample of rows (for BatchNorm
 /// and checks), then again every epoch through a shuffle buffer: blocks of <c>bufferRows</c> rows are read, shuffled with
-/// the fit's generator and served in batches. Memory holds one block and one batch, whatever the row count; rows keep
-/// the view's order between blocks, so a buffer much smaller than the data shuffles less than training in memory does.
+/// the fit's generator and served in batches. Memory holds two blocks (one served while the next is read) and a batch,
+/// whatever the row count; rows keep the view's order between blocks, so a buffer much smaller than the data shuffles
+/// less than training in memory does.
 /// Works with any repeatable view (a file loader, ML.NET's DatabaseLoader).
 /// </summary>
 internal sealed class StreamedTrainingData : IBatchSource, IDisposable

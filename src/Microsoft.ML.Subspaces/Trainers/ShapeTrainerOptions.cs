@@ -37,7 +37,8 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
     /// Streaming mode, for data larger than memory: the training rows are not read into memory; every epoch reads the data
     /// view again through a shuffle buffer of this many rows (blocks read, shuffled with the fit's seed and served in
     /// batches), after one first pass that counts the rows and gathers the standardization statistics and a random sample
-    /// of <see cref="TrainerOptionsBase.BatchNormSampleRows"/> rows. Memory stays flat whatever the row count; any
+    /// of <see cref="TrainerOptionsBase.BatchNormSampleRows"/> rows. Two buffers are held (the next is read while one is
+    /// served), in libtorch's memory. Memory stays flat whatever the row count; any
     /// repeatable view works (files, ML.NET's DatabaseLoader). A buffer far smaller than the data shuffles less than
     /// training in memory (rows keep the view's order between blocks). Needs a <c>ValidationSet</c> rather than
     /// <see cref="TrainerOptionsBase.ValidationFraction"/>. Default null: the rows are read into memory once.
