@@ -122,9 +122,12 @@ internal sealed class ConvNetWeightAdjustedPath : IDisposable
             var (conv, norm) = network.Blocks[stage];
             Move(conv.Parameters.Concat(norm.Parameters), start.Blocks[stage].Conv.Parameters.Concat(start.Blocks[stage].Norm.Parameters),
                 _b.Blocks[stage].Conv.Parameters.Concat(_b.Blocks[stage].Norm.Parameters), s);
-            Recompute(network); // block k's statistics, for its output on the sample
+            // Block k's statistics, for its output on the sample: only the blocks up to it run (the later ones are
+            // recomputed once the layer after it is solved).
+            network.RecomputeBatchNormStatistics(_batchNormSample, _batchNormBatchSize, stage + 1);
             Solve(network, stage);
-            Recompute(network);
+            // A re-solved convolution changes the statistics of the blocks after it; a re-solved classifier changes none.
+            if (stage + 1 < BlockCount) network.RecomputeBatchNormStatistics(_batchNormSample, _batchNormBatchSize);
             return network;
         }
         catch

@@ -75,6 +75,13 @@ internal sealed class SubspaceConvNet : SubspaceNetwork
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Recomputes the BatchNorm statistics of the first <paramref name="blocks"/> blocks, running only them (a later
+    /// block's statistics are left as they are): what weight adjustment needs before reading those blocks' output.
+    /// </summary>
+    internal bool RecomputeBatchNormStatistics(Tensor sampleFeatures, int batchSize, int blocks) =>
+        RecomputeBatchNormStatistics(sampleFeatures, batchSize, Blocks.Take(blocks).Select(b => b.Norm).ToArray(), x => Features(x, blocks));
+
     /// <inheritdoc/>
     protected override SubspaceNetwork CreateEmpty(int pointCount) => new SubspaceConvNet(Spec.WithPointCount(pointCount));
 }

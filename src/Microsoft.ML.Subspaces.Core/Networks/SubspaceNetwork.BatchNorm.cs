@@ -21,11 +21,18 @@ internal abstract partial class SubspaceNetwork
     /// </summary>
     /// <exception cref="InvalidOperationException">The network has several points (materialize one first).</exception>
     /// <exception cref="ArgumentException">The sample is empty or <paramref name="batchSize"/> is not positive.</exception>
-    public bool RecomputeBatchNormStatistics(Tensor sampleFeatures, int batchSize)
+    public bool RecomputeBatchNormStatistics(Tensor sampleFeatures, int batchSize) =>
+        RecomputeBatchNormStatistics(sampleFeatures, batchSize, BatchNormLayers.ToArray(), forward);
+
+    /// <summary>
+    /// As <see cref="RecomputeBatchNormStatistics(Tensor, int)"/> for <paramref name="layers"/> only, running
+    /// <paramref name="pass"/> instead of the whole forward pass: the pass must reach those BatchNorm layers and no other
+    /// (in training mode any layer it reaches updates its statistics).
+    /// </summary>
+    internal bool RecomputeBatchNormStatistics(Tensor sampleFeatures, int batchSize, IReadOnlyList<SubspaceBatchNorm2d> layers, Func<Tensor, Tensor> pass)
     {
         ArgumentNullException.ThrowIfNull(sampleFeatures);
-        var layers = BatchNormLayers.ToArray();
-        if (layers.Length == 0) return false;
+        if (layers.Count == 0) return false;
         if (PointCount != 1)
             throw new InvalidOperationException($"BatchNorm statistics belong to one point; this network has {PointCount}. Recompute them on Materialize(coefficients).");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
@@ -48,12 +55,12 @@ internal abstract partial class SubspaceNetwork
                 using var scope = NewDisposeScope();
                 var x = sampleFeatures.narrow(0, start, length);
                 if (x.device != device) x = x.to(device);
-                forward(x);
+                pass(x);
             }
         }
         finally
         {
-            for (int i = 0; i < layers.Length; i++) layers[i].Momentum = momenta[i];
+            for (int i = 0; i < layers.Count; i++) layers[i].Momentum = momenta[i];
             eval();
         }
         return true;

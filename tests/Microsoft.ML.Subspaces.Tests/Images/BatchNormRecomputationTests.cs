@@ -167,4 +167,28 @@ public class BatchNormRecomputationTests
         using var staleCenter = stale.forward(x);
         Assert.False(recomputedCenter.allclose(staleCenter, rtol: 1e-3, atol: 1e-4));
     }
+
+    [Fact]
+    public void RecomputingTheFirstBlocksGivesTheirFullRecomputationsStatisticsAndLeavesTheLaterBlocksAlone()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(23);
+        using var net = TwoPointConvNet(g);
+        var sample = rand(new long[] { 50, 64 }, generator: g);
+        using var full = (SubspaceConvNet)net.Materialize(new[] { 0.6, 0.4 });
+        using var partial = (SubspaceConvNet)net.Materialize(new[] { 0.6, 0.4 });
+        Assert.True(full.RecomputeBatchNormStatistics(sample, batchSize: 16));
+        Assert.True(partial.RecomputeBatchNormStatistics(sample, batchSize: 16, blocks: 2));
+        Assert.False(partial.training);
+        var expected = full.BatchNormLayers.ToArray();
+        var actual = partial.BatchNormLayers.ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(expected[i].RunningMean.data<float>().ToArray(), actual[i].RunningMean.data<float>().ToArray());
+            Assert.Equal(expected[i].RunningVariance.data<float>().ToArray(), actual[i].RunningVariance.data<float>().ToArray());
+        }
+        // The third block did not run: its stale statistics are as they were.
+        Assert.All(actual[2].RunningMean.data<float>().ToArray(), v => Assert.Equal(5f, v));
+        Assert.All(actual[2].RunningVariance.data<float>().ToArray(), v => Assert.Equal(9f, v));
+    }
 }
