@@ -82,10 +82,12 @@ public static class FlowConnectionsSample
             }
             Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] width {width}: {total} networks ready ({trainingSeconds:F0} s of training this run).");
             var fitSet = models.Take(options.Networks).ToList();
-            using var flow = ml.Subspaces().Connections.FitFlow(fitSet, new NeuronFlowOptions { Epochs = options.FlowEpochs, Seed = options.Seed });
-            Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] {flow}; epoch {flow.KeptEpoch} kept, held-out loss {flow.FinalLoss:F2}.");
-            using var bijection = ml.Subspaces().Connections.FitBijection(fitSet, trainData, new NeuronFlowOptions { Steps = options.BijectionSteps, Seed = options.Seed });
-            Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] {bijection}; final loss {bijection.FinalLoss:F3}.");
+            using var flow = FittedOrCached(ml, options, width, $"flow-e{options.FlowEpochs}",
+                () => ml.Subspaces().Connections.FitFlow(fitSet, new NeuronFlowOptions { Epochs = options.FlowEpochs, Seed = options.Seed }), out bool flowCached);
+            Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] {flow}{(flowCached ? " (loaded from the cache)" : "")}; epoch {flow.KeptEpoch} kept, held-out loss {flow.FinalLoss:F2}.");
+            using var bijection = FittedOrCached(ml, options, width, $"bijection-s{options.BijectionSteps}",
+                () => ml.Subspaces().Connections.FitBijection(fitSet, trainData, new NeuronFlowOptions { Steps = options.BijectionSteps, Seed = options.Seed }), out bool bijectionCached);
+            Console.WriteLine($"[{clock.Elapsed.TotalMinutes:F1} min] {bijection}{(bijectionCached ? " (loaded from the cache)" : "")}; final loss {bijection.FinalLoss:F3}.");
 
             var methods = new (Func<SubspaceTransformer, SubspaceTransformer, IPathTransformer> Connect, bool FirstHalf)[]
             {
@@ -134,10 +136,27 @@ public static class FlowConnectionsSample
         }
     }
 
+    /// <summary>
+    /// A Flow or Bijection connector fitted on the first networks of a width: loaded from the cache when a run with the same
+    /// settings saved it (it keeps the training time of its fit), else fitted and saved.
+    /// </summary>
+    private static NeuronFlowConnector FittedOrCached(MLContext ml, FlowConnectionsSettings options, int width, string name, Func<NeuronFlowConnector> fit, out bool cached)
+    {
+        var file = Path.Combine(CacheDirectory(options, width), string.Create(CultureInfo.InvariantCulture, $"{name}-n{options.Networks}.zip"));
+        cached = File.Exists(file);
+        if (cached) return ml.Subspaces().Connections.LoadConnector(file);
+        var connector = fit();
+        ml.Subspaces().Connections.SaveConnector(connector, file);
+        return connector;
+    }
+
+    private static string CacheDirectory(FlowConnectionsSettings options, int width) =>
+        Path.Combine(options.Cache, string.Create(CultureInfo.InvariantCulture, $"w{width}-e{options.Epochs}-s{options.Seed}"));
+
     /// <summary>Network <paramref name="index"/>: loaded from the cache when a run with the same settings saved it, else trained and saved.</summary>
     private static (SubspaceTransformer Model, double Seconds) TrainedOrCached(MLContext ml, IDataView train, FlowConnectionsSettings options, int width, int index)
     {
-        var directory = Path.Combine(options.Cache, string.Create(CultureInfo.InvariantCulture, $"w{width}-e{options.Epochs}-s{options.Seed}"));
+        var directory = CacheDirectory(options, width);
         var file = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"network-{index}.zip"));
         if (File.Exists(file)) return ((SubspaceTransformer)ml.Subspaces().Model.Load(file, out _), 0);
         var watch = Stopwatch.StartNew();
