@@ -105,7 +105,6 @@ public sealed partial class ConnectionsCatalog
         }
     }
 
-    /// <summary>The models' weights (float64, CPU), after checking that they are connectable one-hidden-layer MLPs of one architecture.</summary>
     /// <summary>
     /// Saves a fitted Flow or Bijection connector to <paramref name="filePath"/> (the bijection and the networks it applies
     /// to), so that new pairs are connected later without fitting it again. The file is written whole or not at all.
@@ -124,6 +123,7 @@ public sealed partial class ConnectionsCatalog
     public NeuronFlowConnector LoadConnector(string filePath) =>
         Persistence.SubspaceModelOperations.ReadFile(filePath, Persistence.NeuronFlowConnectorFormat.Read);
 
+    /// <summary>The models' weights (float64, CPU), after checking that they are connectable one-hidden-layer MLPs of one architecture.</summary>
     private static List<MlpWeights> FlowNetworks(IReadOnlyList<SubspaceTransformer> models)
     {
         ArgumentNullException.ThrowIfNull(models);
