@@ -10,7 +10,7 @@ namespace Microsoft.ML.Subspaces.Networks;
 /// <c>[k, C]</c> (all 0) are k points, mixed like every subspace parameter (outside the cos^2 regularizer).
 /// The running statistics are one shared set (module buffers <c>running_mean</c>, <c>running_var</c>, saved with
 /// the weights): statistics gathered while points are sampled belong to no point, so before predicting at a
-/// point they are recomputed (<see cref="SubspaceNetwork.RecomputeBatchNormStatistics"/>).
+/// point they are recomputed (<see cref="SubspaceNetwork.RecomputeBatchNormStatistics(TorchSharp.torch.Tensor, int)"/>).
 /// In training mode the layer normalizes with the batch's statistics and updates the running ones
 /// (<see cref="Momentum"/>, or a cumulative average when it is null); in eval mode it uses the running ones.
 /// </summary>
