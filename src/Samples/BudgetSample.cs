@@ -69,9 +69,11 @@ public static class BudgetSample
                     var sseOptions = Configure(new SnapshotEnsembleOptions { Epochs = k * b, Cycles = perBudget * k });
                     if (lr is double restart) sseOptions.LearningRate = restart;
                     if (warmup is double w) sseOptions.WarmupEpochs = w;
+                    sseOptions.WarmupEveryCycle = options.SseWarmupEveryCycle;
                     string name = (perBudget == 1 ? "SSE (k cycles" : $"SSE ({perBudget}k cycles")
                         + (lr is double r ? FormattableString.Invariant($", lr {r}") : "")
-                        + (warmup is double ww ? FormattableString.Invariant($", warm-up {ww}") : "") + ")";
+                        + (warmup is double ww ? FormattableString.Invariant($", warm-up {ww}") : "")
+                        + (options.SseWarmupEveryCycle ? " every cycle" : "") + ")";
                     using var sse = ml.Subspaces().Trainers.SnapshotEnsemble(sseOptions).Fit(trainData);
                     Add(name, k, sse);
                 }

@@ -5,11 +5,12 @@ namespace Microsoft.ML.Subspaces.Optimization;
 /// 2017): within each cycle of <see cref="CycleSteps"/> steps the rate falls from <see cref="PeakRate"/> to nearly 0 as
 /// <c>peak / 2 * (1 + cos(pi * (step mod cycle) / cycle))</c>, then jumps back. The network at the end of every cycle is
 /// the one to collect. With <see cref="WarmupSteps"/>, the first cycle starts with a linear warm-up from 0 to the peak
-/// and anneals over the rest of the cycle; later cycles restart at the peak directly.
+/// and anneals over the rest of the cycle; later cycles restart at the peak directly, or, with
+/// <see cref="WarmupEveryCycle"/>, warm up again from 0 at every restart.
 /// </summary>
 internal sealed class CosineRestartsLearningRate : LearningRateSchedule
 {
-    public CosineRestartsLearningRate(double peakRate, long cycleSteps, long warmupSteps = 0)
+    public CosineRestartsLearningRate(double peakRate, long cycleSteps, long warmupSteps = 0, bool warmupEveryCycle = false)
     {
         if (warmupSteps < 0 || (warmupSteps > 0 && warmupSteps >= cycleSteps))
             throw new ArgumentOutOfRangeException(nameof(warmupSteps), warmupSteps, $"The warm-up must be shorter than a cycle ({cycleSteps} steps).");
@@ -18,7 +19,11 @@ internal sealed class CosineRestartsLearningRate : LearningRateSchedule
         PeakRate = peakRate;
         CycleSteps = cycleSteps;
         WarmupSteps = warmupSteps;
+        WarmupEveryCycle = warmupEveryCycle;
     }
+
+    /// <summary>True when every cycle, not only the first, starts with the warm-up.</summary>
+    public bool WarmupEveryCycle { get; }
 
     /// <summary>Steps of linear warm-up at the start of the first cycle.</summary>
     public long WarmupSteps { get; }
@@ -36,9 +41,10 @@ internal sealed class CosineRestartsLearningRate : LearningRateSchedule
     public override double At(long step, long totalSteps)
     {
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "The step cannot be negative.");
-        if (step < WarmupSteps) return PeakRate * (step + 1) / WarmupSteps;
-        double t = step < CycleSteps
-            ? (double)(step - WarmupSteps) / (CycleSteps - WarmupSteps)
+        long local = WarmupEveryCycle ? step % CycleSteps : step;
+        if (local < WarmupSteps) return PeakRate * (local + 1) / WarmupSteps;
+        double t = step < CycleSteps || WarmupEveryCycle
+            ? (double)(local - WarmupSteps) / (CycleSteps - WarmupSteps)
             : (double)(step % CycleSteps) / CycleSteps;
         return 0.5 * PeakRate * (1 + Math.Cos(Math.PI * t));
     }

@@ -26,6 +26,12 @@ public sealed class SnapshotEnsembleOptions : NeuralNetworkTrainerOptions
     /// </summary>
     public double PeakLearningRate => LearningRate ?? (Optimizer == OptimizerKind.AdamW ? 0.001 : 0.1);
 
+    /// <summary>
+    /// Start every cycle, not only the first, with the <see cref="TrainerOptionsBase.WarmupEpochs"/> of linear warm-up
+    /// from 0 (Huang et al. restart at the peak directly). Default false.
+    /// </summary>
+    public bool WarmupEveryCycle { get; set; }
+
     /// <summary>Receives a report at every snapshot, with the running ensemble's validation accuracy when a validation set is given.</summary>
     public IProgress<SnapshotProgress>? SnapshotProgress { get; set; }
 

@@ -28,6 +28,10 @@ public sealed class BudgetSettings : CommandSettings
     [DefaultValue("1")]
     public string Sse { get; set; } = "1";
 
+    [CommandOption("--sse-warmup-every-cycle")]
+    [Description("Snapshot Ensembles warm up at every restart, not only in the first cycle.")]
+    public bool SseWarmupEveryCycle { get; set; }
+
     [CommandOption("--methods <LIST>")]
     [Description("Comma-separated subset of single, independent, sse, fge, line, simplex (default all).")]
     public string? Methods { get; set; }

@@ -44,6 +44,21 @@ public sealed class SnapshotEnsembleTests(CurveFixture f)
     }
 
     [Fact]
+    public void WarmupEveryCycleRampsEveryRestart()
+    {
+        var schedule = new CosineRestartsLearningRate(0.1, 20, warmupSteps: 4, warmupEveryCycle: true);
+        var firstOnly = new CosineRestartsLearningRate(0.1, 20, warmupSteps: 4);
+        for (int step = 0; step < 20; step++)
+        {
+            Assert.Equal(firstOnly.At(step, 60), schedule.At(step, 60), 12); // the first cycle as before
+            Assert.Equal(schedule.At(step, 60), schedule.At(step + 20, 60), 12); // every cycle the same
+            Assert.Equal(schedule.At(step, 60), schedule.At(step + 40, 60), 12);
+        }
+        Assert.Equal(0.025, schedule.At(20, 60), 12); // the restart ramps from 0 again
+        Assert.Equal(0.05, schedule.At(32, 60), 12);
+    }
+
+    [Fact]
     public void CollectsOneDistinctSnapshotAtTheEndOfEveryCycle()
     {
         var reports = new Collect<SnapshotProgress>();
