@@ -1,6 +1,6 @@
-using Microsoft.ML.Subspaces.Runtime;
 using System.Diagnostics;
 using Microsoft.ML.Subspaces.Networks;
+using Microsoft.ML.Subspaces.Runtime;
 using Microsoft.ML.Subspaces.Shapes;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -111,6 +111,10 @@ internal sealed class SubspaceTrainingLoop
         network.DropoutGenerator = generator; // masks from the fit's seeded stream (no draws when the rate is 0)
         try
         {
+            // Convolutions' input gradients on the CPU come from a kernel that can be wrong (see ConvolutionGradientCheck).
+            if (network.Device.type == DeviceType.CPU && network.SubspaceLayers.Any(layer => layer is SubspaceConv2d)
+                && ConvolutionGradientCheck.Notice(ConvolutionGradientCheck.Ensure()) is string notice)
+                Log?.Invoke(notice);
             FitEpochs(network, train, validation, generator, token);
         }
         finally
