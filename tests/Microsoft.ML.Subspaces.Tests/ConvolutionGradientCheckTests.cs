@@ -21,6 +21,8 @@ public class ConvolutionGradientCheckTests
         double error = ConvolutionGradientCheck.InputGradientError();
         Assert.True(error < 1e-3, $"float32 input gradients {error:G3} off float64 after the check ({status})");
         Assert.Equal(status == ConvolutionGradientStatus.OneDnnSwitchedOff, ConvolutionGradientCheck.Notice(status) is not null);
+        using (TorchSharp.torch.no_grad()) // the check computes gradients whatever the caller's mode
+            Assert.Equal(error, ConvolutionGradientCheck.InputGradientError());
     }
 
     [Fact]

@@ -75,6 +75,7 @@ public static class ConvolutionGradientCheck
     internal static double InputGradientError()
     {
         using var scope = NewDisposeScope();
+        using var gradients = enable_grad(); // also when called under no_grad
         using var generator = new Generator(20261203, CPU);
         var x = randn(new long[] { 32, 4, 28, 28 }, generator: generator);
         var w = randn(new long[] { 8, 4, 3, 3 }, generator: generator);
