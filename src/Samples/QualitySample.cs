@@ -46,6 +46,8 @@ public static class QualitySample
         public bool? CenterPreserving { get; init; }
         public int[]? Hidden { get; init; }
         public double? WarmupEpochs { get; init; }
+        public double? WeightDecay { get; init; }
+        public double? LabelSmoothing { get; init; }
 
         /// <summary>The options given on the command line, as the table's header states them.</summary>
         public string Overrides()
@@ -59,6 +61,8 @@ public static class QualitySample
             if (CenterPreserving is false) parts.Add("CenterPreserving false");
             if (Hidden is not null) parts.Add($"HiddenLayers {string.Join("-", Hidden)}");
             if (WarmupEpochs is double wu) parts.Add(FormattableString.Invariant($"WarmupEpochs {wu}"));
+            if (WeightDecay is double wd) parts.Add(FormattableString.Invariant($"WeightDecay {wd}"));
+            if (LabelSmoothing is double ls) parts.Add(FormattableString.Invariant($"LabelSmoothing {ls}"));
             return parts.Count == 0 ? "defaults" : string.Join(", ", parts);
         }
     }
@@ -223,6 +227,8 @@ public static class QualitySample
         if (options.Standardize is bool s) o.StandardizeFeatures = s;
         if (options.Hidden is int[] h) o.HiddenLayers = h;
         if (options.WarmupEpochs is double wu) o.WarmupEpochs = wu;
+        if (options.WeightDecay is double wd) o.WeightDecay = wd;
+        if (options.LabelSmoothing is double ls) o.LabelSmoothing = ls;
         if (o is SubspaceTrainerOptions subspace)
         {
             if (options.Beta is double beta) subspace.Beta = beta;

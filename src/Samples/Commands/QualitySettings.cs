@@ -62,6 +62,12 @@ public sealed class QualitySettings : CommandSettings
     [CommandOption("--warmup <EPOCHS>")]
     public double? WarmupEpochs { get; set; }
 
+    [CommandOption("--weight-decay <X>")]
+    public double? WeightDecay { get; set; }
+
+    [CommandOption("--label-smoothing <X>")]
+    public double? LabelSmoothing { get; set; }
+
     public override ValidationResult Validate()
     {
         foreach (var d in List(Datasets))
@@ -101,6 +107,8 @@ public sealed class QualitySettings : CommandSettings
             CenterPreserving = NoCenter ? false : null,
             Hidden = Hidden is null ? null : List(Hidden).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(),
             WarmupEpochs = WarmupEpochs,
+            WeightDecay = WeightDecay,
+            LabelSmoothing = LabelSmoothing,
         };
     }
 
