@@ -38,6 +38,7 @@ public static class QualitySample
         public bool Grid { get; init; }
         public string Output { get; init; } = "quality.md";
         public int? Threads { get; init; }
+        public int? TrainRows { get; init; }
         public double? LearningRate { get; init; }
         public int? Epochs { get; init; }
         public int? BatchSize { get; init; }
@@ -53,6 +54,7 @@ public static class QualitySample
         public string Overrides()
         {
             var parts = new List<string>();
+            if (TrainRows is int rows) parts.Add($"{rows:N0} random training rows");
             if (LearningRate is double lr) parts.Add(FormattableString.Invariant($"LearningRate {lr}"));
             if (Epochs is int e) parts.Add($"Epochs {e}");
             if (BatchSize is int b) parts.Add($"BatchSize {b}");
@@ -99,7 +101,7 @@ public static class QualitySample
             for (int seed = options.FirstSeed; seed < options.FirstSeed + options.Seeds; seed++)
             {
                 var ml = new MLContext(seed: seed);
-                var (train, evaluation) = Split(ml, data, options.Validation);
+                var (train, evaluation) = Split(ml, data, options);
                 foreach (var noise in options.Noise)
                 {
                     var noisy = noise > 0 ? ml.Subspaces().Experiments.WithLabelNoise(train, noise, seed: 1234 + seed) : train;
@@ -126,12 +128,28 @@ public static class QualitySample
         return 0;
     }
 
-    /// <summary>The training rows and the rows scored: the test rows, or (validation) a seeded 20% of the training rows.</summary>
-    private static (IDataView Train, IDataView Evaluation) Split(MLContext ml, QualityDataset data, bool validation)
+    /// <summary>
+    /// The training rows and the rows scored: the test rows, or (validation) a seeded 20% of the training rows. With
+    /// <see cref="Options.TrainRows"/>, a seeded random subset of the rows that would train (the same for every seed).
+    /// </summary>
+    private static (IDataView Train, IDataView Evaluation) Split(MLContext ml, QualityDataset data, Options options)
     {
-        if (!validation) return (data.Train, data.Test);
-        var split = ml.Data.TrainTestSplit(data.Train, testFraction: 0.2, seed: 4242);
-        return (ml.Data.Cache(split.TrainSet), ml.Data.Cache(split.TestSet));
+        var (train, evaluation) = (data.Train, data.Test);
+        if (options.Validation)
+        {
+            var split = ml.Data.TrainTestSplit(data.Train, testFraction: 0.2, seed: 4242);
+            (train, evaluation) = (ml.Data.Cache(split.TrainSet), ml.Data.Cache(split.TestSet));
+        }
+        if (options.TrainRows is int n && n < data.TrainRows)
+            train = ml.Data.Cache(ml.Data.TakeRows(ml.Data.ShuffleRows(train, seed: 4243, shufflePoolSize: data.TrainRows), n));
+        return (train, evaluation);
+    }
+
+    /// <summary>The training rows of a fit: those the split leaves, or <see cref="Options.TrainRows"/> of them.</summary>
+    private static int TrainingRows(QualityDataset data, Options options)
+    {
+        int rows = options.Validation ? data.TrainRows * 4 / 5 : data.TrainRows;
+        return options.TrainRows is int n ? Math.Min(n, rows) : rows;
     }
 
     private static IEnumerable<Result> RunModels(MLContext ml, QualityDataset data, IDataView train, IDataView evaluation, Options options, int seed, double noise)
@@ -204,7 +222,7 @@ public static class QualitySample
                     var o = Configure(new StandardTrainerOptions(), data, options);
                     o.LearningRate = lr * lrFactor;
                     o.Epochs = Math.Max(1, (int)Math.Round(budgetFactor * (options.Epochs
-                        ?? TrainerOptionsBase.AutomaticEpochs(options.Validation ? data.TrainRows * 4 / 5 : data.TrainRows, o.BatchSize))));
+                        ?? TrainerOptionsBase.AutomaticEpochs(TrainingRows(data, options), o.BatchSize))));
                     using var fitted = Timed(() => trainers.Standard(o).Fit(train), out var s);
                     yield return Row(FormattableString.Invariant($"grid: lr x{lrFactor}, budget x{budgetFactor}"), fitted, s);
                 }

@@ -38,6 +38,9 @@ public sealed class QualitySettings : CommandSettings
     [CommandOption("--threads <T>")]
     public int? Threads { get; set; }
 
+    [CommandOption("--train-rows <N>")] [Description("Train on a seeded random subset of N of each data set's training rows (small-data budgets).")]
+    public int? TrainRows { get; set; }
+
     [CommandOption("--lr <X>")]
     public double? LearningRate { get; set; }
 
@@ -75,6 +78,7 @@ public sealed class QualitySettings : CommandSettings
         foreach (var m in List(Models))
             if (!QualitySample.Models.Contains(m)) return ValidationResult.Error($"Unknown model '{m}'. Models: {string.Join(", ", QualitySample.Models)}.");
         if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
+        if (TrainRows is < 10) return ValidationResult.Error("--train-rows must be at least 10.");
         foreach (var n in List(Noise))
             if (!double.TryParse(n, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !(v >= 0 && v < 1))
                 return ValidationResult.Error($"--noise values must be numbers in [0, 1); got '{n}'.");
@@ -99,6 +103,7 @@ public sealed class QualitySettings : CommandSettings
             Grid = Grid,
             Output = Output,
             Threads = Threads,
+            TrainRows = TrainRows,
             LearningRate = LearningRate,
             Epochs = Epochs,
             BatchSize = BatchSize,
