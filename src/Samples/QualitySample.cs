@@ -54,7 +54,7 @@ public static class QualitySample
         public string Overrides()
         {
             var parts = new List<string>();
-            if (TrainRows is int rows) parts.Add($"{rows:N0} random training rows");
+            if (TrainRows is int rows) parts.Add(FormattableString.Invariant($"{rows:N0} random training rows"));
             if (LearningRate is double lr) parts.Add(FormattableString.Invariant($"LearningRate {lr}"));
             if (Epochs is int e) parts.Add($"Epochs {e}");
             if (BatchSize is int b) parts.Add($"BatchSize {b}");
