@@ -78,7 +78,9 @@ internal static class NeuronFlowConnectorFormat
                 flow = new NeuronFlow(shape, state.Couplings, state.HiddenSize, seed: 0);
             TensorFile.Read(reader.Read(WeightsEntry), flow);
             flow.eval();
-            return new NeuronFlowConnector(flow, state.Method, state.Network, state.ModelCount, TimeSpan.FromSeconds(state.TrainingSeconds), state.FinalLoss, state.KeptEpoch);
+            // Rounded to the nearest tick: seconds * 1e7 can land just below the saved tick count, which truncation loses.
+            var trainingTime = TimeSpan.FromTicks((long)Math.Round(state.TrainingSeconds * TimeSpan.TicksPerSecond));
+            return new NeuronFlowConnector(flow, state.Method, state.Network, state.ModelCount, trainingTime, state.FinalLoss, state.KeptEpoch);
         }
         catch (InvalidDataException e) when (!e.Message.StartsWith("Model file", StringComparison.Ordinal))
         {
