@@ -12,13 +12,17 @@ namespace Subspaces.Samples;
 /// A classification data set as a user would bring it to ML.NET: training and test views with a key-typed "Label" and a
 /// known-size float vector "Features", and the network that suits it.
 /// </summary>
-public sealed record QualityDataset(string Name, NetworkArchitecture Network, IDataView Train, IDataView Test, int TrainRows);
+public sealed record QualityDataset(string Name, NetworkArchitecture Network, IDataView Train, IDataView Test, int TrainRows)
+{
+    /// <summary>The <c>[C, H, W]</c> of the feature vector when it holds images without ExtractPixels' dimensions, else null.</summary>
+    public int[]? ImageShape { get; init; }
+}
 
 /// <summary>The shared data sets that fit a classification task, each read and featurized with ML.NET's own transforms.</summary>
 public static class QualityDatasets
 {
     /// <summary>Every data set name <see cref="Load"/> knows, in table order.</summary>
-    public static readonly string[] Names = { "mnist", "optdigits", "adult", "mnist-png", "wine", "optdigits-x1000" };
+    public static readonly string[] Names = { "mnist", "optdigits", "adult", "mnist-png", "wine", "optdigits-x1000", "optdigits-conv" };
 
     private static readonly Dictionary<string, string> Descriptions = new()
     {
@@ -27,6 +31,7 @@ public static class QualityDatasets
         ["optdigits-x1000"] = "optdigits with every feature multiplied by 1,000 (unscaled input); MLP",
         ["adult"] = "UCI Adult, income > 50K: 6 unscaled numeric and 8 one-hot categorical columns, 32,561 train, 16,281 test; MLP",
         ["wine"] = "UCI white wine quality as 7 classes (scores 3-9): 11 unscaled measurements, 3,918 train, 980 test (fixed shuffle); MLP",
+        ["optdigits-conv"] = "UCI optdigits as 1x8x8 images (counts scaled to [0, 1]), 3,823 train, 1,797 test; ConvNet",
         ["mnist-png"] = "MNIST PNGs through ImageAnalytics, 1x28x28 in [0, 1], 8,000 train, 2,000 test; ConvNet",
     };
 
@@ -39,6 +44,11 @@ public static class QualityDatasets
         "mnist" => Digits(ml, name, DigitDatasets.MnistSplit()),
         "optdigits" => Digits(ml, name, (DigitDatasets.Optdigits("tra"), DigitDatasets.Optdigits("tes"))),
         "optdigits-x1000" => Digits(ml, name, (Scaled(DigitDatasets.Optdigits("tra"), 1000), Scaled(DigitDatasets.Optdigits("tes"), 1000))),
+        "optdigits-conv" => Digits(ml, name, (DigitDatasets.Optdigits("tra"), DigitDatasets.Optdigits("tes"))) with
+        {
+            Network = NetworkArchitecture.ConvNet,
+            ImageShape = new[] { 1, 8, 8 },
+        },
         "adult" => Adult(ml),
         "wine" => Wine(ml),
         "mnist-png" => MnistPng(ml),

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -49,6 +50,7 @@ public static class QualitySample
         public double? WarmupEpochs { get; init; }
         public double? WeightDecay { get; init; }
         public double? LabelSmoothing { get; init; }
+        public NetworkArchitecture? ImageNetwork { get; init; }
 
         /// <summary>The options given on the command line, as the table's header states them.</summary>
         public string Overrides()
@@ -65,6 +67,7 @@ public static class QualitySample
             if (WarmupEpochs is double wu) parts.Add(FormattableString.Invariant($"WarmupEpochs {wu}"));
             if (WeightDecay is double wd) parts.Add(FormattableString.Invariant($"WeightDecay {wd}"));
             if (LabelSmoothing is double ls) parts.Add(FormattableString.Invariant($"LabelSmoothing {ls}"));
+            if (ImageNetwork is NetworkArchitecture net) parts.Add($"image network {net}");
             return parts.Count == 0 ? "defaults" : string.Join(", ", parts);
         }
     }
@@ -237,7 +240,8 @@ public static class QualitySample
     /// <summary>The library's defaults, with the architecture the data set needs and the command line's overrides.</summary>
     private static T Configure<T>(T o, QualityDataset data, Options options) where T : NeuralNetworkTrainerOptions
     {
-        o.Network = data.Network;
+        o.Network = data.Network != NetworkArchitecture.Mlp && options.ImageNetwork is NetworkArchitecture image ? image : data.Network;
+        if (data.ImageShape is int[] shape) o.ImageShape = shape;
         if (options.Threads is int t) o.NumberOfThreads = t;
         if (options.LearningRate is double lr) o.LearningRate = lr;
         if (options.Epochs is int e) o.Epochs = e;

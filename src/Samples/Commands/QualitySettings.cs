@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -71,12 +72,17 @@ public sealed class QualitySettings : CommandSettings
     [CommandOption("--label-smoothing <X>")]
     public double? LabelSmoothing { get; set; }
 
+    [CommandOption("--image-network <NAME>")] [Description("The network of the image data sets: convnet (default) or resnet20.")]
+    public string? ImageNetwork { get; set; }
+
     public override ValidationResult Validate()
     {
         foreach (var d in List(Datasets))
             if (!QualityDatasets.Names.Contains(d)) return ValidationResult.Error($"Unknown data set '{d}'. Data sets: {string.Join(", ", QualityDatasets.Names)}.");
         foreach (var m in List(Models))
             if (!QualitySample.Models.Contains(m)) return ValidationResult.Error($"Unknown model '{m}'. Models: {string.Join(", ", QualitySample.Models)}.");
+        if (ImageNetwork is not null && ImageNetwork is not ("convnet" or "resnet20"))
+            return ValidationResult.Error($"--image-network must be convnet or resnet20; got '{ImageNetwork}'.");
         if (Seeds < 1) return ValidationResult.Error("--seeds must be at least 1.");
         if (TrainRows is < 10) return ValidationResult.Error("--train-rows must be at least 10.");
         foreach (var n in List(Noise))
@@ -106,6 +112,7 @@ public sealed class QualitySettings : CommandSettings
             TrainRows = TrainRows,
             LearningRate = LearningRate,
             Epochs = Epochs,
+            ImageNetwork = ImageNetwork switch { "resnet20" => NetworkArchitecture.ResNet20, "convnet" => NetworkArchitecture.ConvNet, _ => null },
             BatchSize = BatchSize,
             Beta = Beta,
             Standardize = NoStandardize ? false : null,
