@@ -100,6 +100,8 @@ public abstract class NeuralNetworkTrainerOptions : TrainerOptionsBase
         };
     }
 
+    private protected override bool BuildsImageNetwork => Network != NetworkArchitecture.Mlp;
+
     internal override void Validate()
     {
         base.Validate();

@@ -35,7 +35,7 @@ public sealed class SnapshotEnsembleTrainer : NetworkTrainerBase<EnsembleTransfo
         long cycleSteps = totalSteps / _options.Cycles;
         totalSteps = cycleSteps * _options.Cycles; // the run ends with the last cycle
         // Warm-up inside the first cycle, at most half of it, so that its snapshot is still annealed.
-        long warmupSteps = Math.Min((long)Math.Round(_options.WarmupEpochs * run.BatchesPerEpoch(_options.BatchSize)), cycleSteps / 2);
+        long warmupSteps = Math.Min((long)Math.Round(_options.WarmupEpochsFor(run.TrainRows, epochs) * run.BatchesPerEpoch(_options.BatchSize)), cycleSteps / 2);
         var schedule = new CosineRestartsLearningRate(_options.PeakLearningRate, cycleSteps, warmupSteps, _options.WarmupEveryCycle);
         run.Info(FormattableString.Invariant(
             $"SSE of a {spec.Describe()} on {run.Train.Count} rows, {run.Device}, seed {run.Seed}: {_options.Cycles} cycles of {cycleSteps} steps ({warmupSteps} of warm-up in {(_options.WarmupEveryCycle ? "each" : "the first")}), lr {_options.PeakLearningRate} annealed to 0 and restarted."));

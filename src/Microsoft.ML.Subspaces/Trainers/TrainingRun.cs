@@ -234,7 +234,13 @@ internal sealed class TrainingRun : IDisposable
     public TrainingSettings SettingsFor(TrainerOptionsBase options)
     {
         var settings = options.SettingsFor(Seed, TrainRows);
-        return settings with { Epochs = EpochsFor(options), HuberDelta = Output == NetworkOutput.Linear ? settings.HuberDelta : null };
+        int epochs = EpochsFor(options);
+        return settings with
+        {
+            Epochs = epochs,
+            WarmupEpochs = options.WarmupEpochsFor(TrainRows, epochs),
+            HuberDelta = Output == NetworkOutput.Linear ? settings.HuberDelta : null,
+        };
     }
 
     /// <summary>Epochs of a fit on this run's training rows (the automatic budget depends on the task).</summary>

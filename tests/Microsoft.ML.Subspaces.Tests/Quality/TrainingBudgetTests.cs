@@ -19,6 +19,58 @@ public class TrainingBudgetTests
     public void Automatic_epochs_aim_at_a_number_of_steps_within_bounds(long rows, int batch, int expected) =>
         Assert.Equal(expected, NeuralNetworkTrainerOptions.AutomaticEpochs(rows, batch));
 
+    [Theory]
+    [InlineData(1000, 128, 20, false, 1)]    // an MLP: one epoch whatever the size
+    [InlineData(1000, 128, 20, true, 6.25)]  // an image network: 8 batches per epoch, 50 steps
+    [InlineData(500, 128, 20, true, 10)]     // 4 batches: 50 steps would be 12.5 epochs; at most half of the 20
+    [InlineData(6400, 128, 20, true, 1)]     // 50 batches: one epoch is already 50 steps
+    [InlineData(3000, 128, 20, true, 50.0 / 24)] // 24 batches
+    [InlineData(100, 128, 2, true, 1)]       // one batch per epoch, two epochs: never less than one epoch
+    public void Automatic_warmup_is_an_epoch_and_for_image_networks_at_least_50_steps(long rows, int batch, int epochs, bool image, double expected) =>
+        Assert.Equal(expected, NeuralNetworkTrainerOptions.AutomaticWarmupEpochs(rows, batch, epochs, image), 9);
+
+    [Fact]
+    public void A_convnet_on_a_few_images_warms_up_longer_than_an_mlp_and_a_set_warmup_wins()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 100));
+        double[] LearningRates(NetworkArchitecture network, double? warmup)
+        {
+            var options = new StandardTrainerOptions { Epochs = 6, BatchSize = 10, LearningRate = 0.03, Device = "cpu", Seed = 2, WarmupEpochs = warmup };
+            if (network == NetworkArchitecture.ConvNet)
+            {
+                options.Network = network;
+                options.ImageShape = new[] { 1, 8, 8 };
+                options.WidthMultiplier = 0.25;
+            }
+            else options.HiddenLayers = new[] { 8 };
+            using var model = ml.Subspaces().Trainers.Standard(options).Fit(train);
+            return model.TrainingHistory.Select(e => e.LearningRate).ToArray();
+        }
+        // 10 batches per epoch: the MLP warms up over one epoch; the ConvNet over 50 steps, at most half of 6 epochs: 30 steps.
+        var mlp = LearningRates(NetworkArchitecture.Mlp, null);
+        Assert.Equal(0.03, mlp[0], 9);
+        var conv = LearningRates(NetworkArchitecture.ConvNet, null);
+        Assert.Equal(0.01, conv[0], 9);
+        Assert.Equal(0.02, conv[1], 9);
+        Assert.Equal(0.03, conv[2], 9);
+        Assert.True(conv[3] < 0.03, $"epoch 4 ended at {conv[3]}: the decay has not started");
+        var set = LearningRates(NetworkArchitecture.ConvNet, 1);
+        Assert.Equal(0.03, set[0], 9);
+    }
+
+    [Fact]
+    public void A_warmup_longer_than_the_smallest_automatic_budget_is_accepted_at_construction()
+    {
+        var ml = new MLContext(seed: 1);
+        // The automatic budget is unknown until the rows are: 12 warm-up epochs may fit it (20 epochs below 16,000 rows).
+        var trainer = ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { WarmupEpochs = 12 });
+        Assert.NotNull(trainer);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { WarmupEpochs = 12, Epochs = 10 }));
+        Assert.Equal("WarmupEpochs", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ml.Subspaces().Trainers.Standard(new StandardTrainerOptions { WarmupEpochs = -1 }));
+    }
+
     [Fact]
     public void A_fit_without_epochs_trains_the_automatic_budget()
     {
