@@ -8,8 +8,8 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// validation and reporting. Trainers that build a new network add its options (<see cref="NeuralNetworkTrainerOptions"/>);
 /// trainers that continue or connect fitted models (<see cref="ConnectCurveOptions"/>) take the network from them.
 /// Defaults: the automatic budget (20 epochs, fewer past 2,500 steps), batch 128, SGD lr 0.05 momentum 0.9 with an
-/// automatic warm-up (one epoch; image networks at least 50 steps) and cosine decay, weight decay 1e-4; chosen on validation splits of four data sets (see the README's "Choosing a
-/// budget").
+/// automatic warm-up (one epoch; image networks at least 50 steps) and cosine decay, weight decay 1e-4; chosen on
+/// validation splits of four data sets and, for image networks, two image sets (see the README's "Choosing a budget").
 /// </summary>
 public abstract class TrainerOptionsBase
 {
@@ -201,25 +201,23 @@ public abstract class TrainerOptionsBase
         int epochs = rows is long n ? EpochsFor(n) : Epochs ?? AutomaticMinimumEpochs;
         // Without rows (at construction) the automatic budget is unknown: a warm-up is checked against Epochs only when set.
         double warmup = rows is long r ? WarmupEpochsFor(r, epochs) : Epochs is null ? Math.Min(WarmupEpochs ?? 0, epochs) : WarmupEpochs ?? 0;
-        return NewSettings(seed, epochs, warmup);
+        return new()
+        {
+            Epochs = epochs,
+            BatchSize = BatchSize,
+            Optimizer = Optimizer,
+            LearningRate = EffectiveLearningRate,
+            Momentum = Momentum,
+            WeightDecay = WeightDecay,
+            WarmupEpochs = warmup,
+            Beta = 0,
+            LayerWise = false,
+            LabelSmoothing = LabelSmoothing,
+            HuberDelta = HuberDelta is double delta && double.IsPositiveInfinity(delta) ? null : HuberDelta ?? DefaultHuberDelta,
+            CenterPreserving = false,
+            Seed = seed,
+        };
     }
-
-    private TrainingSettings NewSettings(int seed, int epochs, double warmupEpochs) => new()
-    {
-        Epochs = epochs,
-        BatchSize = BatchSize,
-        Optimizer = Optimizer,
-        LearningRate = EffectiveLearningRate,
-        Momentum = Momentum,
-        WeightDecay = WeightDecay,
-        WarmupEpochs = warmupEpochs,
-        Beta = 0,
-        LayerWise = false,
-        LabelSmoothing = LabelSmoothing,
-        HuberDelta = HuberDelta is double delta && double.IsPositiveInfinity(delta) ? null : HuberDelta ?? DefaultHuberDelta,
-        CenterPreserving = false,
-        Seed = seed,
-    };
 
     /// <summary>Checks every option, with errors naming the option; trainers call it at construction, before any data is read.</summary>
     internal virtual void Validate()
