@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Optimization;
 
@@ -25,7 +26,7 @@ public sealed class ConnectCurveOptions : TrainerOptionsBase
     /// <summary>Fraction of the learning rate reached at the end of the decay. Default 0.01.</summary>
     public double FinalLearningRateFraction { get; set; } = 0.01;
 
-    internal override TrainingSettings SettingsFor(int seed, long? rows = null) => base.SettingsFor(seed, rows) with
+    internal override TrainingSettings SettingsFor(int seed, long? rows = null, NetworkOutput output = NetworkOutput.Softmax) => base.SettingsFor(seed, rows, output) with
     {
         TrainablePoints = Enumerable.Range(1, Bends).ToArray(), // points 0 and Bends + 1 are the fixed ends
         WeightDecayMode = WeightDecayMode.MixedWeight,

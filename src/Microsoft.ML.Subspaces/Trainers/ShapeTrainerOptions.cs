@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Optimization;
 
 namespace Microsoft.ML.Subspaces.Trainers;
@@ -52,8 +53,8 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
             throw new ArgumentOutOfRangeException(nameof(ShuffleBufferRows), ShuffleBufferRows, "ShuffleBufferRows must be at least 1 (null reads the rows into memory).");
     }
 
-    internal override TrainingSettings SettingsFor(int seed, long? rows = null) =>
-        base.SettingsFor(seed, rows) with
+    internal override TrainingSettings SettingsFor(int seed, long? rows = null, NetworkOutput output = NetworkOutput.Softmax) =>
+        base.SettingsFor(seed, rows, output) with
         {
             EarlyStoppingPatience = EarlyStoppingPatience,
             CheckpointDirectory = CheckpointDirectory is null ? null : Path.GetFullPath(CheckpointDirectory),
@@ -87,8 +88,8 @@ public abstract class SubspaceTrainerOptions : ShapeTrainerOptions
     /// </summary>
     public bool CenterPreserving { get; set; } = true;
 
-    internal override TrainingSettings SettingsFor(int seed, long? rows = null) =>
-        base.SettingsFor(seed, rows) with { Beta = Beta, LayerWise = LayerWise, CenterPreserving = CenterPreserving };
+    internal override TrainingSettings SettingsFor(int seed, long? rows = null, NetworkOutput output = NetworkOutput.Softmax) =>
+        base.SettingsFor(seed, rows, output) with { Beta = Beta, LayerWise = LayerWise, CenterPreserving = CenterPreserving };
 }
 
 /// <summary>Options of the line trainer: <c>w(a) = (1 - a) w0 + a w1</c>.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Optimization;
 
 namespace Microsoft.ML.Subspaces.Trainers;
@@ -37,7 +38,7 @@ public sealed class SnapshotEnsembleOptions : NeuralNetworkTrainerOptions
     public IProgress<SnapshotProgress>? SnapshotProgress { get; set; }
 
     // The trainer builds its own schedule (warm-up inside the first cycle); the loop's warm-up setting is not used.
-    internal override TrainingSettings SettingsFor(int seed, long? rows = null) => base.SettingsFor(seed, rows) with { WarmupEpochs = 0, LearningRate = PeakLearningRate };
+    internal override TrainingSettings SettingsFor(int seed, long? rows = null, NetworkOutput output = NetworkOutput.Softmax) => base.SettingsFor(seed, rows, output) with { WarmupEpochs = 0, LearningRate = PeakLearningRate };
 
     internal override void Validate()
     {

@@ -193,12 +193,12 @@ public abstract class TrainerOptionsBase
     internal double WarmupEpochsFor(long rows, int epochs) => WarmupEpochs ?? AutomaticWarmupEpochs(rows, BatchSize, epochs, BuildsImageNetwork);
 
     /// <summary>
-    /// The training loop's settings for a seed and a number of training rows (the automatic budget needs it; without it,
-    /// at construction, only the options themselves are checked). Trainers of one network: no regularizer, one point.
+    /// The training loop's settings for a seed, a number of training rows and the task's output (the automatic budget
+    /// needs them; without rows, at construction, only the options themselves are checked). Trainers of one network: no regularizer, one point.
     /// </summary>
-    internal virtual TrainingSettings SettingsFor(int seed, long? rows = null)
+    internal virtual TrainingSettings SettingsFor(int seed, long? rows = null, NetworkOutput output = NetworkOutput.Softmax)
     {
-        int epochs = rows is long n ? EpochsFor(n) : Epochs ?? AutomaticMinimumEpochs;
+        int epochs = rows is long n ? EpochsFor(n, output) : Epochs ?? AutomaticMinimumEpochs;
         // Without rows (at construction) the automatic budget is unknown: a warm-up is checked against Epochs only when set.
         double warmup = rows is long r ? WarmupEpochsFor(r, epochs) : Epochs is null ? Math.Min(WarmupEpochs ?? 0, epochs) : WarmupEpochs ?? 0;
         return new()

@@ -233,14 +233,8 @@ internal sealed class TrainingRun : IDisposable
     /// <summary>The training settings of <paramref name="options"/> for this run's seed and training rows.</summary>
     public TrainingSettings SettingsFor(TrainerOptionsBase options)
     {
-        var settings = options.SettingsFor(Seed, TrainRows);
-        int epochs = EpochsFor(options);
-        return settings with
-        {
-            Epochs = epochs,
-            WarmupEpochs = options.WarmupEpochsFor(TrainRows, epochs),
-            HuberDelta = Output == NetworkOutput.Linear ? settings.HuberDelta : null,
-        };
+        var settings = options.SettingsFor(Seed, TrainRows, Output);
+        return settings with { HuberDelta = Output == NetworkOutput.Linear ? settings.HuberDelta : null };
     }
 
     /// <summary>Epochs of a fit on this run's training rows (the automatic budget depends on the task).</summary>
