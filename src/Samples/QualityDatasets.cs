@@ -22,7 +22,7 @@ public sealed record QualityDataset(string Name, NetworkArchitecture Network, ID
 public static class QualityDatasets
 {
     /// <summary>Every data set name <see cref="Load"/> knows, in table order.</summary>
-    public static readonly string[] Names = { "mnist", "optdigits", "adult", "mnist-png", "wine", "optdigits-x1000", "optdigits-conv" };
+    public static readonly string[] Names = { "mnist", "optdigits", "adult", "mnist-png", "wine", "optdigits-x1000", "optdigits-conv", "mnist-4x4" };
 
     private static readonly Dictionary<string, string> Descriptions = new()
     {
@@ -31,6 +31,7 @@ public static class QualityDatasets
         ["optdigits-x1000"] = "optdigits with every feature multiplied by 1,000 (unscaled input); MLP",
         ["adult"] = "UCI Adult, income > 50K: 6 unscaled numeric and 8 one-hot categorical columns, 32,561 train, 16,281 test; MLP",
         ["wine"] = "UCI white wine quality as 7 classes (scores 3-9): 11 unscaled measurements, 3,918 train, 980 test (fixed shuffle); MLP",
+        ["mnist-4x4"] = "MNIST-8k pooled to 4x4 (16 features, means of 7x7 pixel blocks): a small, hard, low-dimensional set; MLP",
         ["optdigits-conv"] = "UCI optdigits as 1x8x8 images (counts scaled to [0, 1]), 3,823 train, 1,797 test; ConvNet",
         ["mnist-png"] = "MNIST PNGs through ImageAnalytics, 1x28x28 in [0, 1], 8,000 train, 2,000 test; ConvNet",
     };
@@ -49,6 +50,7 @@ public static class QualityDatasets
             Network = NetworkArchitecture.ConvNet,
             ImageShape = new[] { 1, 8, 8 },
         },
+        "mnist-4x4" => Digits(ml, name, (Pooled(DigitDatasets.MnistSplit().Train, 28, 7), Pooled(DigitDatasets.MnistSplit().Test, 28, 7))),
         "adult" => Adult(ml),
         "wine" => Wine(ml),
         "mnist-png" => MnistPng(ml),
@@ -59,6 +61,18 @@ public static class QualityDatasets
     {
         var (train, test) = ml.ToKeyedDataViews(split.Train, split.Test);
         return new QualityDataset(name, NetworkArchitecture.Mlp, train, test, split.Train.Count);
+    }
+
+    /// <summary>Square <paramref name="side"/> x <paramref name="side"/> images averaged over <paramref name="block"/> x <paramref name="block"/> blocks.</summary>
+    private static DigitSet Pooled(DigitSet set, int side, int block)
+    {
+        int outSide = side / block, size = outSide * outSide, rows = set.Labels.Length;
+        var features = new float[rows * size];
+        for (int r = 0; r < rows; r++)
+            for (int y = 0; y < side; y++)
+                for (int x = 0; x < side; x++)
+                    features[r * size + y / block * outSide + x / block] += set.Features[r * set.FeatureSize + y * side + x] / (block * block);
+        return new DigitSet(features, set.Labels, size);
     }
 
     private static DigitSet Scaled(DigitSet set, float factor) => set with { Features = Array.ConvertAll(set.Features, v => v * factor) };
