@@ -83,6 +83,27 @@ internal abstract partial class SubspaceNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// Moves the freshly drawn weight points (conv and linear weights) toward one shared draw so that any two start with
+    /// cosine similarity <paramref name="cosine"/> in expectation: <c>w_i = sqrt(c) s + sqrt(1 - c) w_i</c>, where
+    /// <c>s</c> is drawn with the points' own scale (their root mean square), so every point keeps its initial scale.
+    /// 0 leaves the independent draws as they are. Biases and BatchNorm parameters start equal already.
+    /// </summary>
+    public void CorrelatePoints(double cosine, Generator generator)
+    {
+        if (!(cosine >= 0 && cosine < 1)) throw new ArgumentOutOfRangeException(nameof(cosine), cosine, "The initial cosine must be in [0, 1).");
+        if (cosine == 0 || PointCount < 2) return;
+        using var _ = no_grad();
+        foreach (var parameter in SubspaceParameters.Where(p => p.Regularized))
+        {
+            using var scope = NewDisposeScope();
+            var points = parameter.Points;
+            var rms = points.Squared().mean().sqrt();
+            var shared = randn(points.shape[1..], generator: generator, device: points.device).mul_(rms);
+            points.Times_(Math.Sqrt(1 - cosine)).AddScaled_(shared.unsqueeze(0), Math.Sqrt(cosine));
+        }
+    }
+
+    /// <summary>
     /// <c>cos^2</c> between weight points <paramref name="j"/> and <paramref name="k"/> over all regularized
     /// weights (conv and linear; biases and BatchNorm excluded) concatenated: <c>(w_j . w_k)^2 / (|w_j|^2 |w_k|^2)</c>.
     /// </summary>

@@ -78,6 +78,7 @@ internal sealed class SubspaceTrainingLoop
         var spec = architecture.WithPointCount(_shape.PointCount);
         using var generator = new Generator((ulong)_settings.Seed, CPU);
         var network = NetworkFactory.Create(spec, generator);
+        network.CorrelatePoints(_settings.InitialPointCosine, generator);
         network.to(device);
         try
         {
@@ -146,7 +147,7 @@ internal sealed class SubspaceTrainingLoop
             : new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints);
         optimizer.GradientScale = _settings.CenterPreserving ? k : 1;
         string fingerprint = FormattableString.Invariant(
-            $"{_shape.Name}, {network.Spec.Describe()} ({network.Spec.Output}), {n} rows, batch {batchSize}, {totalSteps} steps, seed {_settings.Seed}, {_settings.Optimizer} lr {_settings.LearningRate}, beta {_settings.Beta}{(_settings.LayerWise ? ", layer-wise" : "")}");
+            $"{_shape.Name}, {network.Spec.Describe()} ({network.Spec.Output}), {n} rows, batch {batchSize}, {totalSteps} steps, seed {_settings.Seed}, {_settings.Optimizer} lr {_settings.LearningRate}, beta {_settings.Beta}{(_settings.LayerWise ? ", layer-wise" : "")}{(_settings.InitialPointCosine > 0 ? $", initial cosine {_settings.InitialPointCosine}" : "")}");
         int firstEpoch = 1;
         long step = 0;
         if (_settings.CheckpointDirectory is string resumeFrom && Resume(resumeFrom, fingerprint, network, optimizer, generator, sampler, best) is { } resumed)

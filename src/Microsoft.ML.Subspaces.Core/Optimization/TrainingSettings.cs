@@ -19,6 +19,8 @@ internal sealed record TrainingSettings
     public double WarmupEpochs { get; init; }
     /// <summary>Weight of the cos^2 regularizer between a random pair of points.</summary>
     public double Beta { get; init; } = 1.0;
+    /// <summary>Cosine similarity the points' weights start with (0: independent draws, as in the paper); see <c>SubspaceNetwork.CorrelatePoints</c>.</summary>
+    public double InitialPointCosine { get; init; }
     /// <summary>Draw an independent point for every layer (layer-wise training).</summary>
     public bool LayerWise { get; init; }
     /// <summary>Label smoothing of the cross-entropy, in [0, 1).</summary>
@@ -67,6 +69,7 @@ internal sealed record TrainingSettings
         if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "WeightDecay must be non-negative and finite.");
         if (!(WarmupEpochs >= 0 && WarmupEpochs <= Epochs)) throw new ArgumentOutOfRangeException(nameof(WarmupEpochs), WarmupEpochs, "WarmupEpochs must be in [0, Epochs].");
         if (!(Beta >= 0) || double.IsInfinity(Beta)) throw new ArgumentOutOfRangeException(nameof(Beta), Beta, "Beta must be non-negative and finite.");
+        if (!(InitialPointCosine >= 0 && InitialPointCosine < 1)) throw new ArgumentOutOfRangeException(nameof(InitialPointCosine), InitialPointCosine, "InitialPointCosine must be in [0, 1).");
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "LabelSmoothing must be in [0, 1).");
         if (TrainablePoints is { Count: 0 }) throw new ArgumentOutOfRangeException(nameof(TrainablePoints), "TrainablePoints cannot be empty; use null to train every point.");
         if (TrainablePoints is not null && TrainablePoints.Distinct().Count() != TrainablePoints.Count) throw new ArgumentException("TrainablePoints has duplicate indices.", nameof(TrainablePoints));

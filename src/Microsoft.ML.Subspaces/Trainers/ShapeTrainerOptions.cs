@@ -77,6 +77,18 @@ public abstract class SubspaceTrainerOptions : ShapeTrainerOptions
     /// <summary>Weight of the regularizer <c>cos^2(w_j, w_k)</c> for a random pair of points per batch. Default 1.</summary>
     public double Beta { get; set; } = 1.0;
 
+    /// <summary>
+    /// The cosine similarity the points' weights start with, in [0, 1). A larger value starts the points from one shared
+    /// draw mixed with their own (a shorter line): less of the subspace's regularization, which helps data that needs a
+    /// close fit and costs robustness to label noise. Default null, automatic: 0 for classification (every point drawn
+    /// independently, as in the paper), <see cref="AutomaticRegressionInitialPointCosine"/> for regression. Measured in the
+    /// README ("Regression").
+    /// </summary>
+    public double? InitialPointCosine { get; set; }
+
+    /// <summary>The automatic <see cref="InitialPointCosine"/> of regression trainers: 0.8.</summary>
+    public const double AutomaticRegressionInitialPointCosine = 0.8;
+
     /// <summary>Draw an independent point for every layer in each batch ("layer-wise" training). Default false.</summary>
     public bool LayerWise { get; set; }
 
@@ -89,7 +101,7 @@ public abstract class SubspaceTrainerOptions : ShapeTrainerOptions
     public bool CenterPreserving { get; set; } = true;
 
     internal override TrainingSettings SettingsFor(int seed, long? rows = null, NetworkOutput output = NetworkOutput.Softmax) =>
-        base.SettingsFor(seed, rows, output) with { Beta = Beta, LayerWise = LayerWise, CenterPreserving = CenterPreserving };
+        base.SettingsFor(seed, rows, output) with { Beta = Beta, LayerWise = LayerWise, CenterPreserving = CenterPreserving, InitialPointCosine = InitialPointCosine ?? (output == NetworkOutput.Linear ? AutomaticRegressionInitialPointCosine : 0) };
 }
 
 /// <summary>Options of the line trainer: <c>w(a) = (1 - a) w0 + a w1</c>.</summary>
