@@ -19,6 +19,7 @@ app.Configure(config =>
     config.AddCommand<BudgetCommand>("budgets").WithDescription("Independent ensembles, SSE, FGE, line and simplex ensembles at 1, 2 and 3 training budgets (MNIST-8k MLPs, three seeds).");
     config.AddCommand<AdultCommand>("adult").WithDescription("UCI Adult as binary classification: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.");
     config.AddCommand<WineQualityCommand>("wine-quality").WithDescription("UCI white wine quality as regression: Standard, Line midpoint and endpoint ensemble next to LightGbm and FastTree.");
+    config.AddCommand<AdultHoursCommand>("adult-hours").WithDescription("UCI Adult's hours per week as regression (a second regression data set): the same comparison as wine-quality.");
     config.AddCommand<EarlyStoppingCommand>("early-stopping").WithDescription("A line on the MNIST split allowed 100 epochs, stopped early on 20% held-out training rows.");
     config.AddCommand<CorruptionCommand>("corruptions").WithDescription("Standard, line, layer-wise line, line ensemble and SWA on MNIST test images under five corruptions at five severities.");
     config.AddCommand<QualityCommand>("quality").WithDescription("Every classification data set, several seeds, clean and noisy labels, default options, next to LightGbm.");

@@ -44,6 +44,7 @@ public static class QualitySample
         public int? Epochs { get; init; }
         public int? BatchSize { get; init; }
         public double? Beta { get; init; }
+        public double? InitialCosine { get; init; }
         public bool? Standardize { get; init; }
         public bool? CenterPreserving { get; init; }
         public int[]? Hidden { get; init; }
@@ -61,6 +62,7 @@ public static class QualitySample
             if (Epochs is int e) parts.Add($"Epochs {e}");
             if (BatchSize is int b) parts.Add($"BatchSize {b}");
             if (Beta is double beta) parts.Add(FormattableString.Invariant($"Beta {beta}"));
+            if (InitialCosine is double cosine) parts.Add(FormattableString.Invariant($"InitialPointCosine {cosine}"));
             if (Standardize is false) parts.Add("StandardizeFeatures false");
             if (CenterPreserving is false) parts.Add("CenterPreserving false");
             if (Hidden is not null) parts.Add($"HiddenLayers {string.Join("-", Hidden)}");
@@ -254,6 +256,7 @@ public static class QualitySample
         if (o is SubspaceTrainerOptions subspace)
         {
             if (options.Beta is double beta) subspace.Beta = beta;
+            if (options.InitialCosine is double cosine) subspace.InitialPointCosine = cosine;
             if (options.CenterPreserving is bool c) subspace.CenterPreserving = c;
         }
         return o;

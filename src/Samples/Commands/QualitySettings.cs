@@ -54,6 +54,10 @@ public sealed class QualitySettings : CommandSettings
     [CommandOption("--beta <X>")]
     public double? Beta { get; set; }
 
+    [CommandOption("--initial-cosine <C>")]
+    [Description("The subspace trainers' InitialPointCosine (default: 0, independent points).")]
+    public double? InitialCosine { get; set; }
+
     [CommandOption("--no-standardize")]
     public bool NoStandardize { get; set; }
 
@@ -115,6 +119,7 @@ public sealed class QualitySettings : CommandSettings
             ImageNetwork = ImageNetwork switch { "resnet20" => NetworkArchitecture.ResNet20, "convnet" => NetworkArchitecture.ConvNet, _ => null },
             BatchSize = BatchSize,
             Beta = Beta,
+            InitialCosine = InitialCosine,
             Standardize = NoStandardize ? false : null,
             CenterPreserving = NoCenter ? false : null,
             Hidden = Hidden is null ? null : List(Hidden).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(),

@@ -50,6 +50,12 @@ public sealed class WineQualityCommand : Command<TaskSettings>
     public override int Execute(CommandContext context, TaskSettings settings, CancellationToken cancellationToken) => TabularTaskSamples.WineQuality(settings);
 }
 
+/// <summary>UCI Adult's hours per week as regression: the wine-quality comparison on a second regression data set.</summary>
+public sealed class AdultHoursCommand : Command<TaskSettings>
+{
+    public override int Execute(CommandContext context, TaskSettings settings, CancellationToken cancellationToken) => TabularTaskSamples.AdultHours(settings);
+}
+
 /// <summary>Early stopping of a line on the MNIST split with 100 epochs allowed.</summary>
 public sealed class EarlyStoppingCommand : Command<SampleSettings>
 {

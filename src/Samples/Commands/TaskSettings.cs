@@ -22,6 +22,9 @@ public sealed class TaskSettings : CommandSettings
     [CommandOption("--beta <X>")] [Description("The line's cos^2 weight (default: the trainers' default).")]
     public double? Beta { get; set; }
 
+    [CommandOption("--initial-cosine <C>")] [Description("The line's InitialPointCosine (default: the trainers' default).")]
+    public double? InitialCosine { get; set; }
+
     [CommandOption("--no-center")] [Description("Turn center-preserving steps off.")]
     public bool NoCenter { get; set; }
 
