@@ -78,13 +78,16 @@ public abstract class SubspaceTrainerOptions : ShapeTrainerOptions
     public double Beta { get; set; } = 1.0;
 
     /// <summary>
-    /// The cosine similarity the points' weights start with, in [0, 1). A larger value starts the points from one shared
-    /// draw mixed with their own (a shorter line): less of the subspace's regularization, which helps data that needs a
-    /// close fit and costs robustness to label noise. Default null, automatic: 0 for classification (every point drawn
-    /// independently, as in the paper), <see cref="AutomaticRegressionInitialPointCosine"/> for regression. Measured in the
-    /// README ("Regression").
+    /// The cosine similarity the points' weights start with, in [0, 1). 0 draws every point independently, as in the paper;
+    /// a larger value starts the points from one shared draw mixed with their own (a shorter line): less of the
+    /// subspace's regularization, which helps data that needs a close fit and costs some robustness to label noise.
+    /// Default null, automatic: <see cref="AutomaticClassificationInitialPointCosine"/> for classification,
+    /// <see cref="AutomaticRegressionInitialPointCosine"/> for regression. Measured in the README ("Choosing a budget").
     /// </summary>
     public double? InitialPointCosine { get; set; }
+
+    /// <summary>The automatic <see cref="InitialPointCosine"/> of classification trainers (multiclass and binary): 0.5.</summary>
+    public const double AutomaticClassificationInitialPointCosine = 0.5;
 
     /// <summary>The automatic <see cref="InitialPointCosine"/> of regression trainers: 0.8.</summary>
     public const double AutomaticRegressionInitialPointCosine = 0.8;
@@ -101,7 +104,7 @@ public abstract class SubspaceTrainerOptions : ShapeTrainerOptions
     public bool CenterPreserving { get; set; } = true;
 
     internal override TrainingSettings SettingsFor(int seed, long? rows = null, NetworkOutput output = NetworkOutput.Softmax) =>
-        base.SettingsFor(seed, rows, output) with { Beta = Beta, LayerWise = LayerWise, CenterPreserving = CenterPreserving, InitialPointCosine = InitialPointCosine ?? (output == NetworkOutput.Linear ? AutomaticRegressionInitialPointCosine : 0) };
+        base.SettingsFor(seed, rows, output) with { Beta = Beta, LayerWise = LayerWise, CenterPreserving = CenterPreserving, InitialPointCosine = InitialPointCosine ?? (output == NetworkOutput.Linear ? AutomaticRegressionInitialPointCosine : AutomaticClassificationInitialPointCosine) };
 }
 
 /// <summary>Options of the line trainer: <c>w(a) = (1 - a) w0 + a w1</c>.</summary>

@@ -77,10 +77,10 @@ public class InitialPointCosineTests
     }
 
     [Theory]
-    [InlineData(NetworkOutput.Softmax, 0.0)]
-    [InlineData(NetworkOutput.Sigmoid, 0.0)]
+    [InlineData(NetworkOutput.Softmax, LineTrainerOptions.AutomaticClassificationInitialPointCosine)]
+    [InlineData(NetworkOutput.Sigmoid, LineTrainerOptions.AutomaticClassificationInitialPointCosine)]
     [InlineData(NetworkOutput.Linear, LineTrainerOptions.AutomaticRegressionInitialPointCosine)]
-    public void AutomaticValueIsIndependentPointsForClassificationAndCloserPointsForRegression(NetworkOutput output, double expected)
+    public void AutomaticValueDependsOnTheTask(NetworkOutput output, double expected)
     {
         Assert.Equal(expected, new LineTrainerOptions().SettingsFor(0, 1000, output).InitialPointCosine);
         Assert.Equal(0.3, new LineTrainerOptions { InitialPointCosine = 0.3 }.SettingsFor(0, 1000, output).InitialPointCosine);
