@@ -100,4 +100,18 @@ public class InitialPointCosineTests
         Assert.True(Endpoints(a) > 0.8, $"cosine of the endpoints after one epoch from 0.9: {Endpoints(a):F3}");
         Assert.True(Endpoints(independent) < 0.3, $"cosine of the endpoints after one epoch from independent draws: {Endpoints(independent):F3}");
     }
+
+    [Fact]
+    public void EachTaskTrainerStartsFromItsAutomaticCosine()
+    {
+        // One epoch moves the points little: the endpoints' cosine after it tells which value the fit started from.
+        var ml = new MLContext(seed: 1);
+        static double Endpoints(SubspaceTransformer t) => Math.Sqrt(t.Weights.Network.CosineSquared(0, 1));
+        var digits = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 300));
+        using var classification = ml.Subspaces().Trainers.Line(new LineTrainerOptions { Epochs = 1, HiddenLayers = new[] { 64 }, Seed = 3 }).Fit(digits);
+        var values = ml.Data.LoadFromEnumerable(Tasks.RegressionTests.Rows(300, seed: 1, scale: 1));
+        using var regression = ml.Subspaces().Regression.Trainers.Line(new LineTrainerOptions { Epochs = 1, HiddenLayers = new[] { 64 }, Seed = 3 }).Fit(values);
+        Assert.InRange(Endpoints(classification), LineTrainerOptions.AutomaticClassificationInitialPointCosine - 0.1, LineTrainerOptions.AutomaticClassificationInitialPointCosine + 0.1);
+        Assert.InRange(Endpoints(regression), LineTrainerOptions.AutomaticRegressionInitialPointCosine - 0.1, LineTrainerOptions.AutomaticRegressionInitialPointCosine + 0.1);
+    }
 }
