@@ -31,6 +31,9 @@ public class InitialPointCosineTests
 
     private static double Norm(double[] u) => Math.Sqrt(u.Sum(x => x * x));
 
+    /// <summary>The cosine between a fitted line's two endpoints (all conv and linear weights).</summary>
+    private static double Endpoints(SubspaceTransformer line) => Math.Sqrt(line.Weights.Network.CosineSquared(0, 1));
+
     [Theory]
     [InlineData(2, 0.5)]
     [InlineData(2, 0.8)]
@@ -95,7 +98,6 @@ public class InitialPointCosineTests
         using var a = ml.Subspaces().Trainers.Line(Options(0.9)).Fit(data);
         using var b = ml.Subspaces().Trainers.Line(Options(0.9)).Fit(data);
         using var independent = ml.Subspaces().Trainers.Line(Options(0)).Fit(data);
-        static double Endpoints(SubspaceTransformer t) => Math.Sqrt(t.Weights.Network.CosineSquared(0, 1));
         Assert.Equal(Endpoints(a), Endpoints(b));
         Assert.True(Endpoints(a) > 0.8, $"cosine of the endpoints after one epoch from 0.9: {Endpoints(a):F3}");
         Assert.True(Endpoints(independent) < 0.3, $"cosine of the endpoints after one epoch from independent draws: {Endpoints(independent):F3}");
@@ -106,7 +108,6 @@ public class InitialPointCosineTests
     {
         // One epoch moves the points little: the endpoints' cosine after it tells which value the fit started from.
         var ml = new MLContext(seed: 1);
-        static double Endpoints(SubspaceTransformer t) => Math.Sqrt(t.Weights.Network.CosineSquared(0, 1));
         var digits = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 300));
         using var classification = ml.Subspaces().Trainers.Line(new LineTrainerOptions { Epochs = 1, HiddenLayers = new[] { 64 }, Seed = 3 }).Fit(digits);
         var values = ml.Data.LoadFromEnumerable(Tasks.RegressionTests.Rows(300, seed: 1, scale: 1));
