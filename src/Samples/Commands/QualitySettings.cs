@@ -9,7 +9,7 @@ namespace Subspaces.Samples.Commands;
 /// <summary>Options of the quality benchmark (see <see cref="QualitySample"/>); lists are comma-separated.</summary>
 public sealed class QualitySettings : CommandSettings
 {
-    [CommandOption("--datasets <LIST>")] [Description("Data sets: mnist, optdigits, adult, wine, mnist-png, ...")] [DefaultValue("mnist,optdigits,adult,mnist-png")]
+    [CommandOption("--datasets <LIST>")] [Description("Data sets: mnist, optdigits, adult, mnist-4x4, wine, mnist-png, ...")] [DefaultValue("mnist,optdigits,adult,mnist-4x4,mnist-png")]
     public string Datasets { get; set; } = "mnist,optdigits,adult,mnist-png";
 
     [CommandOption("--seeds <N>")] [DefaultValue(3)]
