@@ -50,7 +50,7 @@ public static class QualityDatasets
             Network = NetworkArchitecture.ConvNet,
             ImageShape = new[] { 1, 8, 8 },
         },
-        "mnist-4x4" => Digits(ml, name, (Pooled(DigitDatasets.MnistSplit().Train, 28, 7), Pooled(DigitDatasets.MnistSplit().Test, 28, 7))),
+        "mnist-4x4" => Digits(ml, name, Pooled(DigitDatasets.MnistSplit(), 28, 7)),
         "adult" => Adult(ml),
         "wine" => Wine(ml),
         "mnist-png" => MnistPng(ml),
@@ -62,6 +62,9 @@ public static class QualityDatasets
         var (train, test) = ml.ToKeyedDataViews(split.Train, split.Test);
         return new QualityDataset(name, NetworkArchitecture.Mlp, train, test, split.Train.Count);
     }
+
+    private static (DigitSet Train, DigitSet Test) Pooled((DigitSet Train, DigitSet Test) split, int side, int block) =>
+        (Pooled(split.Train, side, block), Pooled(split.Test, side, block));
 
     /// <summary>Square <paramref name="side"/> x <paramref name="side"/> images averaged over <paramref name="block"/> x <paramref name="block"/> blocks.</summary>
     private static DigitSet Pooled(DigitSet set, int side, int block)

@@ -10,7 +10,7 @@ namespace Subspaces.Samples.Commands;
 public sealed class QualitySettings : CommandSettings
 {
     [CommandOption("--datasets <LIST>")] [Description("Data sets: mnist, optdigits, adult, mnist-4x4, wine, mnist-png, ...")] [DefaultValue("mnist,optdigits,adult,mnist-4x4,mnist-png")]
-    public string Datasets { get; set; } = "mnist,optdigits,adult,mnist-png";
+    public string Datasets { get; set; } = "mnist,optdigits,adult,mnist-4x4,mnist-png";
 
     [CommandOption("--seeds <N>")] [DefaultValue(3)]
     public int Seeds { get; set; } = 3;
@@ -55,7 +55,7 @@ public sealed class QualitySettings : CommandSettings
     public double? Beta { get; set; }
 
     [CommandOption("--initial-cosine <C>")]
-    [Description("The subspace trainers' InitialPointCosine (default: 0, independent points).")]
+    [Description("The subspace trainers' InitialPointCosine (default: the trainers' automatic value, 0.5 for classification).")]
     public double? InitialCosine { get; set; }
 
     [CommandOption("--no-standardize")]
