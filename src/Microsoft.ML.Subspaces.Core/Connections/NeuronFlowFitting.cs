@@ -59,11 +59,11 @@ internal static class NeuronFlowFitting
                 flow.eval();
                 last = (epoch, sum / n);
                 if (validation is null) continue;
-                using (no_grad()) best.Offer(epoch, -flow.NegativeLogLikelihood(validation).item<float>());
+                using (no_grad()) best.Offer(epoch, flow.NegativeLogLikelihood(validation).item<float>());
             }
             if (validation is null) return last;
             best.Restore();
-            return (best.Epoch, -best.Accuracy);
+            return (best.Epoch, best.Loss);
         }
         finally
         {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
-/// Early stopping's memory: the epoch with the best validation accuracy so far and a copy of every parameter and buffer
+/// Early stopping's memory: the epoch with the lowest validation loss so far and a copy of every parameter and buffer
 /// of the network at that epoch (all points, BatchNorm statistics), to restore at the end of training.
 /// </summary>
 internal sealed class BestEpoch : IDisposable
@@ -17,15 +17,15 @@ internal sealed class BestEpoch : IDisposable
     /// <summary>The best epoch so far (0: none yet).</summary>
     public int Epoch { get; private set; }
 
-    /// <summary>Its validation accuracy.</summary>
-    public double Accuracy { get; private set; } = double.NegativeInfinity;
+    /// <summary>Its validation loss.</summary>
+    public double Loss { get; private set; } = double.PositiveInfinity;
 
-    /// <summary>Records <paramref name="epoch"/> when it beats the best so far (copying the weights); returns whether it did.</summary>
-    public bool Offer(int epoch, double accuracy)
+    /// <summary>Records <paramref name="epoch"/> when its loss is lower than the best so far (copying the weights); returns whether it was.</summary>
+    public bool Offer(int epoch, double loss)
     {
-        if (!(accuracy > Accuracy)) return false;
+        if (!(loss < Loss)) return false;
         Epoch = epoch;
-        Accuracy = accuracy;
+        Loss = loss;
         using var _ = no_grad();
         var state = Tensors();
         if (_copy is null) _copy = state.Select(t => t.clone().DetachFromDisposeScope()).ToArray();
@@ -37,13 +37,13 @@ internal sealed class BestEpoch : IDisposable
     public IReadOnlyList<Tensor> Copy => _copy ?? Array.Empty<Tensor>();
 
     /// <summary>
-    /// Sets the best epoch from a checkpoint: <paramref name="epoch"/> and its accuracy, and a copy shaped like the network's
+    /// Sets the best epoch from a checkpoint: <paramref name="epoch"/> and its loss, and a copy shaped like the network's
     /// tensors, which the checkpoint then fills.
     /// </summary>
-    public IReadOnlyList<Tensor> Prepare(int epoch, double accuracy)
+    public IReadOnlyList<Tensor> Prepare(int epoch, double loss)
     {
         Epoch = epoch;
-        Accuracy = accuracy;
+        Loss = loss;
         if (epoch == 0) return Array.Empty<Tensor>();
         using var _ = no_grad();
         _copy ??= Tensors().Select(t => t.clone().DetachFromDisposeScope()).ToArray();

@@ -203,19 +203,20 @@ internal sealed class SubspaceTrainingLoop
                 train.EndEpoch();
             }
             sampler.ClearMixing(network);
-            double? validationAccuracy = validation is null ? null : Accuracy(network, validation, _shape.Center, BatchNormSample ?? train.SampleFeatures);
+            var (validationAccuracy, validationLoss) = validation is null ? default((double?, double?))
+                : Score(network, validation, _shape.Center, BatchNormSample ?? train.SampleFeatures);
             network.train();
-            var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy);
+            var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy, validationLoss);
             _history.Add(summary);
             Log?.Invoke($"epoch {epoch}/{epochs}: loss {summary.Loss:F4}, lr {lr:G3}, {summary.Seconds:F2}s" +
-                        (validationAccuracy is double acc ? $", validation accuracy at center {acc:P2}" : ""));
-            Progress?.Report(new TrainingProgress(epoch, epochs, batches, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy));
+                        (validationAccuracy is double acc ? $", validation accuracy at center {acc:P2}, loss {validationLoss:F4}" : ""));
+            Progress?.Report(new TrainingProgress(epoch, epochs, batches, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy, validationLoss));
             AfterEpoch?.Invoke(epoch);
             bool stop = false;
-            if (_settings.EarlyStoppingPatience is int patience && validationAccuracy is double accuracy
-                && !best.Offer(epoch, accuracy) && epoch - best.Epoch >= patience)
+            if (_settings.EarlyStoppingPatience is int patience && validationLoss is double centerLoss
+                && !best.Offer(epoch, centerLoss) && epoch - best.Epoch >= patience)
             {
-                Log?.Invoke($"early stopping after epoch {epoch}: the center's validation accuracy has not improved on epoch {best.Epoch}'s {best.Accuracy:P2} for {patience} epochs");
+                Log?.Invoke($"early stopping after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs");
                 stop = true;
             }
             if (_settings.CheckpointDirectory is string directory && (stop || epoch == epochs || epoch % _settings.CheckpointFrequency == 0))
@@ -225,7 +226,7 @@ internal sealed class SubspaceTrainingLoop
         if (best.Epoch > 0 && best.Epoch != _history.Count)
         {
             best.Restore();
-            Log?.Invoke($"restored the weights of epoch {best.Epoch} (validation accuracy at center {best.Accuracy:P2})");
+            Log?.Invoke($"restored the weights of epoch {best.Epoch} (validation loss at center {best.Loss:F4})");
         }
         ThrowIfNotFinite(network, train);
         network.eval();
@@ -255,7 +256,7 @@ internal sealed class SubspaceTrainingLoop
             SumsPair = sums?.Pair,
             History = _history.ToArray(),
             BestEpoch = best.Epoch,
-            BestAccuracy = best.Accuracy,
+            BestLoss = best.Loss,
         }.Save(directory, tensors);
     }
 
@@ -270,7 +271,7 @@ internal sealed class SubspaceTrainingLoop
             {
                 var tensors = CheckpointTensors(network, optimizer);
                 tensors.Add(state);
-                tensors.AddRange(best.Prepare(c.BestEpoch, c.BestAccuracy));
+                tensors.AddRange(best.Prepare(c.BestEpoch, c.BestLoss));
                 return tensors;
             });
             if (checkpoint is null) return null;
@@ -331,11 +332,12 @@ internal sealed class SubspaceTrainingLoop
         return 0.5 * weightDecay * stack(squares).sum().to_type(ScalarType.Float64).item<double>();
     }
 
-    /// <summary>Accuracy of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
-    private double Accuracy(SubspaceNetwork network, TensorDataset data, double[] position, Tensor batchNormSample)
+    /// <summary>Validation score and loss of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
+    private (double?, double?) Score(SubspaceNetwork network, TensorDataset data, double[] position, Tensor batchNormSample)
     {
         using var point = network.Materialize(_shape.Coefficients(position));
         point.RecomputeBatchNormStatistics(batchNormSample, _settings.BatchSize); // no-op without BatchNorm
-        return ValidationScoring.Accuracy(point, data);
+        var (accuracy, loss) = ValidationScoring.Score(point, data);
+        return (accuracy, loss);
     }
 }

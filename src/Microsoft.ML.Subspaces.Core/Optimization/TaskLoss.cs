@@ -42,7 +42,7 @@ internal static class TaskLoss
     }
 
     /// <summary>
-    /// How well raw outputs fit labels, higher better (the validation score early stopping follows): accuracy for classes
+    /// How well raw outputs fit labels, higher better (the validation score a history reports): accuracy for classes
     /// and for a binary logit (positive when above 0), minus the mean squared error of the standardized label for regression.
     /// Returns the sum over rows, to be divided by the row count.
     /// </summary>
@@ -53,4 +53,22 @@ internal static class TaskLoss
         NetworkOutput.Linear => -(outputs.squeeze(1) - labels).Squared().sum().to_type(ScalarType.Float64).item<double>(),
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown network output."),
     };
+
+    /// <summary>
+    /// The validation loss early stopping follows, summed over rows (to be divided by the row count): cross-entropy for
+    /// classes, binary cross-entropy on the logit, the squared error of the standardized label for regression; without
+    /// label smoothing, Huber or example weights, so that it measures the fit itself. A smoother signal than accuracy,
+    /// which moves in steps of one row.
+    /// </summary>
+    public static double LossSum(NetworkOutput output, Tensor outputs, Tensor labels)
+    {
+        var sum = output switch
+        {
+            NetworkOutput.Softmax => nn.functional.cross_entropy(outputs, labels, reduction: nn.Reduction.Sum),
+            NetworkOutput.Sigmoid => nn.functional.binary_cross_entropy_with_logits(outputs.squeeze(1), labels, reduction: nn.Reduction.Sum),
+            NetworkOutput.Linear => (outputs.squeeze(1) - labels).Squared().sum(),
+            _ => throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown network output."),
+        };
+        return sum.to_type(ScalarType.Float64).item<double>();
+    }
 }

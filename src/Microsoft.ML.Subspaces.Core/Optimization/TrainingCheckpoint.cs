@@ -29,7 +29,8 @@ internal sealed class TrainingCheckpoint
     public required (int A, int B)? SumsPair { get; init; }
     public required EpochSummary[] History { get; init; }
     public required int BestEpoch { get; init; }
-    public required double BestAccuracy { get; init; }
+    /// <summary>Early stopping's best validation loss (positive infinity before any).</summary>
+    public required double BestLoss { get; init; }
 
     /// <summary>The checkpoint file of <paramref name="directory"/>.</summary>
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
@@ -152,9 +153,9 @@ internal sealed class TrainingCheckpoint
             SamplerDraws = c.SamplerDraws;
             PairSums = c.PairSums;
             SumsPair = c.SumsPair is { } p ? new[] { p.A, p.B } : null;
-            History = c.History.Select(h => new[] { h.Epoch, h.Loss, h.LearningRate, h.Seconds, h.ValidationAccuracy ?? double.NaN }).ToArray();
+            History = c.History.Select(h => new[] { h.Epoch, h.Loss, h.LearningRate, h.Seconds, h.ValidationAccuracy ?? double.NaN, h.ValidationLoss ?? double.NaN }).ToArray();
             BestEpoch = c.BestEpoch;
-            BestAccuracy = double.IsFinite(c.BestAccuracy) ? c.BestAccuracy : null;
+            BestLoss = double.IsFinite(c.BestLoss) ? c.BestLoss : null;
         }
 
         public string Fingerprint { get; set; } = "";
@@ -167,7 +168,7 @@ internal sealed class TrainingCheckpoint
         public int[]? SumsPair { get; set; }
         public double[][] History { get; set; } = Array.Empty<double[]>();
         public int BestEpoch { get; set; }
-        public double? BestAccuracy { get; set; }
+        public double? BestLoss { get; set; }
 
         public TrainingCheckpoint ToCheckpoint() => new()
         {
@@ -179,9 +180,12 @@ internal sealed class TrainingCheckpoint
             SamplerDraws = SamplerDraws,
             PairSums = PairSums,
             SumsPair = SumsPair is { Length: 2 } p ? (p[0], p[1]) : null,
-            History = History.Select(h => new EpochSummary((int)h[0], h[1], h[2], h[3], double.IsNaN(h[4]) ? null : h[4])).ToArray(),
+            History = History.Select(h => new EpochSummary((int)h[0], h[1], h[2], h[3], Optional(h, 4), Optional(h, 5))).ToArray(),
             BestEpoch = BestEpoch,
-            BestAccuracy = BestAccuracy ?? double.NegativeInfinity,
+            BestLoss = BestLoss ?? double.PositiveInfinity,
         };
+
+        /// <summary>Value <paramref name="i"/> of a history row; NaN and absent (a row written before the column existed) are null.</summary>
+        private static double? Optional(double[] row, int i) => i < row.Length && !double.IsNaN(row[i]) ? row[i] : null;
     }
 }

