@@ -6,7 +6,7 @@ using Subspaces.Samples.Common;
 namespace Subspaces.Samples;
 
 /// <summary>
-/// Early stopping on the MNIST-8k split: a line allowed 100 epochs, 20% of the training rows held out for validation,
+/// Early stopping on the MNIST-8k split (or optdigits): a line allowed 100 epochs, 20% of the training rows held out for validation,
 /// stopped after <c>EarlyStoppingPatience</c> epochs without a lower validation loss at the center and returned with the best
 /// epoch's weights.
 /// For reference, the same fit (same training rows, same seed, hence the same weights epoch by epoch) runs all 100 epochs
@@ -19,7 +19,8 @@ public static class EarlyStoppingSample
     {
         const int epochs = 100;
         int patience = options.Patience;
-        var (train, test) = DigitDatasets.MnistSplit();
+        var (train, test) = options.Dataset == "optdigits" ? (DigitDatasets.Optdigits("tra"), DigitDatasets.Optdigits("tes")) : DigitDatasets.MnistSplit();
+        string name = options.Dataset == "optdigits" ? "optdigits" : "MNIST split";
         var ml = new MLContext(seed: options.Seed);
         var (trainData, testData) = ml.ToKeyedDataViews(train, test);
         if (options.Validation)
@@ -33,22 +34,30 @@ public static class EarlyStoppingSample
         // exactly the same rows and differs only in what it scores after each epoch.
         var split = ml.Data.TrainTestSplit(trainData, testFraction: 0.2, seed: options.Seed);
         Console.WriteLine(options.Validation
-            ? $"MNIST split, validation mode: {train.Count} training rows, of which 20% are scored in place of the test rows and 20% of the rest held out for early stopping; a line allowed {epochs} epochs, patience {patience}."
-            : $"MNIST split: {train.Count} training rows (20% held out for validation), {test.Count} test rows; a line allowed {epochs} epochs, patience {patience}.");
+            ? $"{name}, validation mode: {train.Count} training rows, of which 20% are scored in place of the test rows and 20% of the rest held out for early stopping; a line allowed {epochs} epochs, patience {patience}, {options.LearningRateDrops} learning-rate drops."
+            : $"{name}: {train.Count} training rows (20% held out for validation), {test.Count} test rows; a line allowed {epochs} epochs, patience {patience}, {options.LearningRateDrops} learning-rate drops.");
 
-        LineTrainerOptions Options(int? patienceEpochs) => new() { Epochs = epochs, EarlyStoppingPatience = patienceEpochs, Seed = options.Seed };
+        LineTrainerOptions Options(int? patienceEpochs) => new()
+        {
+            Epochs = epochs, EarlyStoppingPatience = patienceEpochs, EarlyStoppingLearningRateDrops = patienceEpochs is null ? 0 : options.LearningRateDrops,
+            Seed = options.Seed,
+        };
         using var stopped = ml.Subspaces().Trainers.Line(Options(patience)).Fit(split.TrainSet, split.TestSet);
         var history = stopped.TrainingHistory;
         var best = history.MinBy(h => h.ValidationLoss)!;
         double stoppedTest = ml.MulticlassClassification.Evaluate(stopped.Transform(testData)).MicroAccuracy;
-        Console.WriteLine($"early stopping: trained {history.Count} of {epochs} epochs; lowest validation loss at the center {best.ValidationLoss:F4} in epoch {best.Epoch} (accuracy {best.ValidationAccuracy:P2}); " +
+        // Epochs after which a plateau divided the learning rate by 10 (the next epoch's rate is a tenth).
+        var drops = Enumerable.Range(1, history.Count - 1).Where(i => history[i].LearningRate < 0.2 * history[i - 1].LearningRate).ToArray();
+        Console.WriteLine($"early stopping: trained {history.Count} of {epochs} epochs{(drops.Length > 0 ? $" (learning rate divided by 10 after epoch{(drops.Length > 1 ? "s" : "")} {string.Join(", ", drops)})" : "")}; lowest validation loss at the center {best.ValidationLoss:F4} in epoch {best.Epoch} (accuracy {best.ValidationAccuracy:P2}); " +
                           $"returned the weights of epoch {best.Epoch}; {scored} accuracy {stoppedTest:P2}.");
 
         using var full = ml.Subspaces().Trainers.Line(Options(null)).Fit(split.TrainSet, testData);
         var perEpoch = full.TrainingHistory.Select(h => h.ValidationAccuracy ?? double.NaN).ToArray();
         int bestEpoch = Array.IndexOf(perEpoch, perEpoch.Max()) + 1;
         Console.WriteLine($"reference, the same fit for {epochs} epochs without stopping: {scored} accuracy {perEpoch[^1]:P2} after the last epoch, best {perEpoch.Max():P2} (epoch {bestEpoch}); " +
-                          $"at epoch {best.Epoch} {perEpoch[best.Epoch - 1]:P2}{(Math.Abs(perEpoch[best.Epoch - 1] - stoppedTest) < 1e-9 ? " (the early-stopped model's weights)" : " (NOT the early-stopped model's accuracy: the runs differ)")}.");
+                          (drops.Length > 0 && best.Epoch > drops[0]
+                              ? $"the early-stopped model's epoch {best.Epoch} came after its first drop, off this run's path."
+                              : $"at epoch {best.Epoch} {perEpoch[best.Epoch - 1]:P2}{(Math.Abs(perEpoch[best.Epoch - 1] - stoppedTest) < 1e-9 ? " (the early-stopped model's weights)" : " (NOT the early-stopped model's accuracy: the runs differ)")}."));
         double gap = (perEpoch.Max() - stoppedTest) * 100;
         Console.WriteLine($"early-stopped model's {scored} accuracy vs the best epoch's: {-gap:+0.00;-0.00} points {(Math.Round(gap, 2) <= 0.3 ? "(within 0.3)" : "(MORE than 0.3 below)")}; " +
                           $"epochs saved: {epochs - history.Count}.");

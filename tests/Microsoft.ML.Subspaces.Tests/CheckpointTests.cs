@@ -111,4 +111,44 @@ public class CheckpointTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_fit_resumed_after_a_learning_rate_drop_ends_with_the_uninterrupted_weights()
+    {
+        string directory = Directory.CreateTempSubdirectory("checkpoints").FullName;
+        try
+        {
+            LineTrainerOptions Early(string? dir)
+            {
+                var o = Options(dir);
+                o.Epochs = 12;
+                o.ValidationFraction = 0.2;
+                o.EarlyStoppingPatience = 2;
+                o.EarlyStoppingLearningRateDrops = 1;
+                o.LearningRate = 0.5;
+                return o;
+            }
+            using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(null)).Fit(Train(new MLContext(seed: 1)));
+            var rates = uninterrupted.TrainingHistory.Select(h => h.LearningRate).ToArray();
+            int drop = Enumerable.Range(1, rates.Length - 1).First(e => rates[e] < 0.2 * rates[e - 1]); // the first epoch at the lower rate (0-based)
+            Assert.True(drop < rates.Length - 1, "no epoch after the drop to resume into");
+
+            // Killed right after the epoch whose plateau dropped the rate: the checkpoint holds the drop.
+            using var cancel = new CancellationTokenSource();
+            var first = Early(directory);
+            first.CancellationToken = cancel.Token;
+            first.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd && p.Epoch == drop) cancel.Cancel(); });
+            var ml = new MLContext(seed: 1);
+            Assert.ThrowsAny<OperationCanceledException>(() => ml.Subspaces().Trainers.Line(first).Fit(Train(ml)));
+            using var resumed = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(directory)).Fit(Train(new MLContext(seed: 1)));
+            Assert.Equal(rates, resumed.TrainingHistory.Select(h => h.LearningRate));
+            var expected = Weights(uninterrupted);
+            var actual = Weights(resumed);
+            for (int p = 0; p < expected.Length; p++) Assert.Equal(expected[p], actual[p]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

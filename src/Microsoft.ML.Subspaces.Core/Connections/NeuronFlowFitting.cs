@@ -35,7 +35,7 @@ internal static class NeuronFlowFitting
         using var optimizer = optim.Adam(flow.parameters(), learningRate);
         var generator = new Generator((ulong)seed);
         long n = neurons.shape[0];
-        using var best = new BestEpoch(flow); // higher is better there: it is offered the negative log-likelihood's negation
+        using var best = new BestEpoch(flow); // offered the validation neurons' negative log-likelihood
         (int Epoch, double Loss) last = (0, double.NaN);
         try
         {

@@ -147,13 +147,15 @@ internal sealed class SubspaceTrainingLoop
             : new SubspaceSgd(network, _settings.Momentum, decayMixed ? 0 : _settings.WeightDecay, _settings.TrainablePoints);
         optimizer.GradientScale = _settings.CenterPreserving ? k : 1;
         string fingerprint = FormattableString.Invariant(
-            $"{_shape.Name}, {network.Spec.Describe()} ({network.Spec.Output}), {n} rows, batch {batchSize}, {totalSteps} steps, seed {_settings.Seed}, {_settings.Optimizer} lr {_settings.LearningRate}, beta {_settings.Beta}{(_settings.LayerWise ? ", layer-wise" : "")}{(_settings.InitialPointCosine > 0 ? $", initial cosine {_settings.InitialPointCosine}" : "")}");
+            $"{_shape.Name}, {network.Spec.Describe()} ({network.Spec.Output}), {n} rows, batch {batchSize}, {totalSteps} steps, seed {_settings.Seed}, {_settings.Optimizer} lr {_settings.LearningRate}, beta {_settings.Beta}{(_settings.LayerWise ? ", layer-wise" : "")}{(_settings.InitialPointCosine > 0 ? $", initial cosine {_settings.InitialPointCosine}" : "")}{(_settings.EarlyStoppingLearningRateDrops > 0 ? $", {_settings.EarlyStoppingLearningRateDrops} learning-rate drops" : "")}");
         int firstEpoch = 1;
         long step = 0;
+        var plateaus = new PlateauDrops();
         if (_settings.CheckpointDirectory is string resumeFrom && Resume(resumeFrom, fingerprint, network, optimizer, generator, sampler, best) is { } resumed)
         {
             firstEpoch = resumed.Finished ? epochs + 1 : resumed.Epoch + 1;
             step = resumed.Step;
+            plateaus = new PlateauDrops(resumed.LearningRateDrops, resumed.LastDropEpoch);
             Log?.Invoke($"resumed from the checkpoint in '{resumeFrom}' after epoch {resumed.Epoch} ({step} steps){(resumed.Finished ? ", which had finished" : "")}");
         }
         network.train();
@@ -171,7 +173,7 @@ internal sealed class SubspaceTrainingLoop
                 {
                     token.ThrowIfCancellationRequested();
                     using var scope = NewDisposeScope();
-                    lr = schedule.At(step, totalSteps);
+                    lr = schedule.At(step, totalSteps) * plateaus.Scale;
                     optimizer.LearningRate = lr;
                     var (x, y, w) = train.Next();
                     if (Augmentation is { IsActive: true }) x = Augmentation.Apply(x, generator);
@@ -214,13 +216,24 @@ internal sealed class SubspaceTrainingLoop
             AfterEpoch?.Invoke(epoch);
             bool stop = false;
             if (_settings.EarlyStoppingPatience is int patience && validationLoss is double centerLoss
-                && !best.Offer(epoch, centerLoss) && epoch - best.Epoch >= patience)
+                && !best.Offer(epoch, centerLoss) && epoch - Math.Max(best.Epoch, plateaus.LastDropEpoch) >= patience)
             {
-                Log?.Invoke($"early stopping after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs");
-                stop = true;
+                if (plateaus.Drops < _settings.EarlyStoppingLearningRateDrops)
+                {
+                    // A plateau at this learning rate: go back to the best weights and go on at a tenth of it.
+                    best.Restore();
+                    plateaus = plateaus.After(epoch);
+                    Log?.Invoke($"after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs; " +
+                                $"back to epoch {best.Epoch}'s weights at {plateaus.Scale:G2} of the learning rate (drop {plateaus.Drops} of {_settings.EarlyStoppingLearningRateDrops})");
+                }
+                else
+                {
+                    Log?.Invoke($"early stopping after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs");
+                    stop = true;
+                }
             }
             if (_settings.CheckpointDirectory is string directory && (stop || epoch == epochs || epoch % _settings.CheckpointFrequency == 0))
-                SaveCheckpoint(directory, fingerprint, epoch, stop || epoch == epochs, step, network, optimizer, generator, sampler, best);
+                SaveCheckpoint(directory, fingerprint, epoch, stop || epoch == epochs, step, network, optimizer, generator, sampler, best, plateaus);
             if (stop) break;
         }
         if (best.Epoch > 0 && best.Epoch != _history.Count)
@@ -237,7 +250,7 @@ internal sealed class SubspaceTrainingLoop
         network.parameters().Cast<Tensor>().Concat(network.buffers()).Concat(optimizer.State).ToList();
 
     private void SaveCheckpoint(string directory, string fingerprint, int epoch, bool finished, long step, SubspaceNetwork network,
-        ISubspaceOptimizer optimizer, Generator generator, PointSampler sampler, BestEpoch best)
+        ISubspaceOptimizer optimizer, Generator generator, PointSampler sampler, BestEpoch best, PlateauDrops plateaus)
     {
         using var state = generator.get_state();
         var tensors = CheckpointTensors(network, optimizer);
@@ -257,6 +270,8 @@ internal sealed class SubspaceTrainingLoop
             History = _history.ToArray(),
             BestEpoch = best.Epoch,
             BestLoss = best.Loss,
+            LearningRateDrops = plateaus.Drops,
+            LastDropEpoch = plateaus.LastDropEpoch,
         }.Save(directory, tensors);
     }
 
@@ -339,5 +354,12 @@ internal sealed class SubspaceTrainingLoop
         point.RecomputeBatchNormStatistics(batchNormSample, _settings.BatchSize); // no-op without BatchNorm
         var (accuracy, loss) = ValidationScoring.Score(point, data);
         return (accuracy, loss);
+    }
+
+    /// <summary>Early stopping's learning-rate drops so far and the epoch of the last (0: none); each divides the rate by 10.</summary>
+    private readonly record struct PlateauDrops(int Drops = 0, int LastDropEpoch = 0)
+    {
+        public double Scale => Math.Pow(0.1, Drops);
+        public PlateauDrops After(int epoch) => new(Drops + 1, epoch);
     }
 }

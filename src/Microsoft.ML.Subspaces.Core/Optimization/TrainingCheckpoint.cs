@@ -31,6 +31,9 @@ internal sealed class TrainingCheckpoint
     public required int BestEpoch { get; init; }
     /// <summary>Early stopping's best validation loss (positive infinity before any).</summary>
     public required double BestLoss { get; init; }
+    /// <summary>Early stopping's learning-rate drops so far, and the epoch of the last (0: none).</summary>
+    public int LearningRateDrops { get; init; }
+    public int LastDropEpoch { get; init; }
 
     /// <summary>The checkpoint file of <paramref name="directory"/>.</summary>
     public static string PathIn(string directory) => Path.Combine(directory, FileName);
@@ -156,6 +159,8 @@ internal sealed class TrainingCheckpoint
             History = c.History.Select(h => new[] { h.Epoch, h.Loss, h.LearningRate, h.Seconds, h.ValidationAccuracy ?? double.NaN, h.ValidationLoss ?? double.NaN }).ToArray();
             BestEpoch = c.BestEpoch;
             BestLoss = double.IsFinite(c.BestLoss) ? c.BestLoss : null;
+            LearningRateDrops = c.LearningRateDrops;
+            LastDropEpoch = c.LastDropEpoch;
         }
 
         public string Fingerprint { get; set; } = "";
@@ -169,6 +174,8 @@ internal sealed class TrainingCheckpoint
         public double[][] History { get; set; } = Array.Empty<double[]>();
         public int BestEpoch { get; set; }
         public double? BestLoss { get; set; }
+        public int LearningRateDrops { get; set; }
+        public int LastDropEpoch { get; set; }
 
         public TrainingCheckpoint ToCheckpoint() => new()
         {
@@ -183,6 +190,8 @@ internal sealed class TrainingCheckpoint
             History = History.Select(h => new EpochSummary((int)h[0], h[1], h[2], h[3], Optional(h, 4), Optional(h, 5))).ToArray(),
             BestEpoch = BestEpoch,
             BestLoss = BestLoss ?? double.PositiveInfinity,
+            LearningRateDrops = LearningRateDrops,
+            LastDropEpoch = LastDropEpoch,
         };
 
         /// <summary>Value <paramref name="i"/> of a history row; NaN and absent (a row written before the column existed) are null.</summary>

@@ -39,6 +39,11 @@ internal sealed record TrainingSettings
     /// best epoch (null, default: train every epoch). Needs validation data.
     /// </summary>
     public int? EarlyStoppingPatience { get; init; }
+    /// <summary>
+    /// With early stopping: how many times a plateau of <see cref="EarlyStoppingPatience"/> epochs, instead of stopping,
+    /// returns to the best epoch's weights and divides the learning rate by 10 (default 0: the first plateau stops).
+    /// </summary>
+    public int EarlyStoppingLearningRateDrops { get; init; }
     /// <summary>Seed of initialization, shuffling and point sampling.</summary>
     public int Seed { get; init; }
     /// <summary>
@@ -76,6 +81,9 @@ internal sealed record TrainingSettings
         if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
         if (EarlyStoppingPatience is < 1) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1 (null turns early stopping off).");
+        if (EarlyStoppingLearningRateDrops < 0) throw new ArgumentOutOfRangeException(nameof(EarlyStoppingLearningRateDrops), EarlyStoppingLearningRateDrops, "EarlyStoppingLearningRateDrops must be at least 0.");
+        if (EarlyStoppingLearningRateDrops > 0 && EarlyStoppingPatience is null)
+            throw new ArgumentException("EarlyStoppingLearningRateDrops acts on early stopping's plateaus: set EarlyStoppingPatience too.", nameof(EarlyStoppingLearningRateDrops));
         if (HuberDelta is double delta && !(delta > 0)) throw new ArgumentOutOfRangeException(nameof(HuberDelta), delta, "HuberDelta must be positive (TrainerOptionsBase.SquaredError for the squared error).");
         if (CheckpointFrequency < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointFrequency), CheckpointFrequency, "CheckpointFrequency must be at least 1 epoch.");
         if (TotalSteps is < 1) throw new ArgumentOutOfRangeException(nameof(TotalSteps), TotalSteps, "TotalSteps must be at least 1.");

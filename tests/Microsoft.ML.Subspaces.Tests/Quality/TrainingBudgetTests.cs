@@ -106,6 +106,96 @@ public class TrainingBudgetTests
     }
 
     [Fact]
+    public void Learning_rate_drops_go_back_to_the_best_weights_at_a_tenth_of_the_rate_before_stopping()
+    {
+        var ml = new MLContext(seed: 1);
+        var keys = TestData.MapLabelToKey(ml).Fit(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
+        var train = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
+        var validation = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 600, 300));
+        LineTrainerOptions Options(int drops)
+        {
+            var o = TestData.SmallLine(epochs: 60, hidden: 32);
+            o.ValidationSet = validation;
+            o.EarlyStoppingPatience = 2;
+            o.EarlyStoppingLearningRateDrops = drops;
+            o.LearningRate = 0.5;
+            o.Seed = 3;
+            return o;
+        }
+        using var plain = ml.Subspaces().Trainers.Line(Options(0)).Fit(train);
+        using var dropped = ml.Subspaces().Trainers.Line(Options(2)).Fit(train);
+        var history = dropped.TrainingHistory;
+        Assert.True(history.Count < 60, $"trained all {history.Count} epochs");
+        var drops = Enumerable.Range(1, history.Count - 1).Where(e => history[e].LearningRate < 0.2 * history[e - 1].LearningRate).ToArray();
+        Assert.Equal(2, drops.Length);
+        // Until the first plateau, the same fit as without drops; the first drop comes where that fit stopped.
+        Assert.Equal(plain.TrainingHistory.Count, drops[0]);
+        Assert.Equal(plain.TrainingHistory.Select(h => h.ValidationLoss), history.Take(drops[0]).Select(h => h.ValidationLoss));
+        // The epoch after a drop starts from the best weights so far (its rate a tenth, momentum aside): the best epoch's
+        // loss is at most the plain fit's, and the returned model is the epoch with the lowest loss.
+        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
+        Assert.True(history[best].ValidationLoss <= plain.TrainingHistory.Min(h => h.ValidationLoss));
+        Assert.Equal(history.Count - 1 - 2, Math.Max(best, drops[1] - 1)); // stopped `patience` epochs after the best or the last drop
+        var metrics = ml.MulticlassClassification.Evaluate(dropped.Transform(validation));
+        Assert.Equal(history[best].ValidationAccuracy!.Value, metrics.MicroAccuracy, 9);
+    }
+
+    [Fact]
+    public void A_learning_rate_drop_goes_on_from_the_best_epochs_weights()
+    {
+        TensorDataset Rows(int start, int count)
+        {
+            var rows = TestData.OptdigitsTrain.Slice(start, count);
+            return TensorDataset.FromArrays(rows.Features, rows.Labels.Select(l => (long)l).ToArray(), 10);
+        }
+        using var train = Rows(0, 600);
+        using var validation = Rows(600, 300);
+        using var generator = new Generator(3, CPU);
+        using var network = NetworkFactory.Create(new NetworkSpec { InputSize = 64, HiddenSizes = new[] { 32 }, ClassCount = 10, PointCount = 2 }, generator);
+        float[] Weights() => network.SubspaceParameters.SelectMany(p => p.Points.detach().cpu().data<float>().ToArray()).ToArray();
+        const int batch = 60; // 10 steps per epoch
+        var atEpochEnd = new Dictionary<int, float[]>();
+        var afterFirstStep = new Dictionary<int, float[]>();
+        var loop = new SubspaceTrainingLoop(LineSubspace.Instance, new TrainingSettings
+        {
+            BatchSize = batch, Epochs = 60, LearningRate = 0.5, Seed = 3, Beta = 1, CenterPreserving = true,
+            EarlyStoppingPatience = 2, EarlyStoppingLearningRateDrops = 1,
+        })
+        {
+            AfterEpoch = e => atEpochEnd[e] = Weights(),
+            AfterStep = s => { if (s % 10 == 1) afterFirstStep[(int)(s / 10) + 1] = Weights(); },
+        };
+        loop.Train(network, train, validation);
+        var history = loop.History;
+        int dropped = Enumerable.Range(1, history.Count - 1).First(e => history[e].LearningRate < 0.2 * history[e - 1].LearningRate) + 1; // 1-based
+        int plateau = dropped - 1;
+        int best = Enumerable.Range(1, plateau).MinBy(e => history[e - 1].ValidationLoss!.Value);
+        Assert.NotEqual(best, plateau);
+        static double Distance(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Sum());
+        // One step at a tenth of the rate after the drop: near the best epoch's weights, not the plateau's.
+        double fromBest = Distance(afterFirstStep[dropped], atEpochEnd[best]);
+        double plateauFromBest = Distance(atEpochEnd[plateau], atEpochEnd[best]);
+        Assert.True(fromBest < 0.25 * plateauFromBest, $"after the drop {fromBest:G3} from the best epoch's weights; the plateau's were {plateauFromBest:G3} from them");
+    }
+
+    [Fact]
+    public void Learning_rate_drops_without_early_stopping_or_below_zero_are_errors_naming_the_option()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = TestData.Keyed(ml, TestData.View(ml, TestData.OptdigitsTrain, 0, 100));
+        var options = TestData.SmallLine(epochs: 2, hidden: 8);
+        options.ValidationFraction = 0.2;
+        options.EarlyStoppingLearningRateDrops = 1;
+        var e = Assert.Throws<ArgumentException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
+        Assert.Equal("EarlyStoppingLearningRateDrops", e.ParamName);
+        Assert.Contains("EarlyStoppingPatience", e.Message);
+        options.EarlyStoppingPatience = 1;
+        options.EarlyStoppingLearningRateDrops = -1;
+        var negative = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Subspaces().Trainers.Line(options).Fit(train));
+        Assert.Equal("EarlyStoppingLearningRateDrops", negative.ParamName);
+    }
+
+    [Fact]
     public void A_held_out_fraction_is_not_trained_on_and_feeds_early_stopping()
     {
         var ml = new MLContext(seed: 1);
