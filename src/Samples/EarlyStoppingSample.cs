@@ -59,7 +59,7 @@ public static class EarlyStoppingSample
                               ? $"the early-stopped model's epoch {best.Epoch} came after its first drop, off this run's path."
                               : $"at epoch {best.Epoch} {perEpoch[best.Epoch - 1]:P2}{(Math.Abs(perEpoch[best.Epoch - 1] - stoppedTest) < 1e-9 ? " (the early-stopped model's weights)" : " (NOT the early-stopped model's accuracy: the runs differ)")}."));
         double gap = (perEpoch.Max() - stoppedTest) * 100;
-        Console.WriteLine($"early-stopped model's {scored} accuracy vs the best epoch's: {-gap:+0.00;-0.00} points {(Math.Round(gap, 2) <= 0.3 ? "(within 0.3)" : "(MORE than 0.3 below)")}; " +
+        Console.WriteLine($"early-stopped model's {scored} accuracy vs the best epoch's: {-gap + 0.0:+0.00;-0.00;0.00} points {(Math.Round(gap, 2) <= 0.3 ? "(within 0.3)" : "(MORE than 0.3 below)")}; " +
                           $"epochs saved: {epochs - history.Count}.");
         return 0;
     }
