@@ -155,4 +155,25 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
         }
         Assert.Equal(l, label);
     }
+
+    [Fact]
+    public void EarlyStoppingFollowsTheBinaryCrossEntropyAndReturnsItsBestEpoch()
+    {
+        var options = Options(seed: 5);
+        options.Epochs = 30;
+        options.LearningRate = 0.5; // noisy: the loss rises between epochs
+        options.ValidationSet = _f.Test;
+        options.EarlyStoppingPatience = 2;
+        using var model = _f.Context.Subspaces().BinaryClassification.Trainers.Line(options).Fit(_f.Train);
+        var history = model.TrainingHistory;
+        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
+        Assert.NotEqual(history.Count - 1, best);
+        // The returned model is that epoch's: its accuracy, and its mean -ln p(label) from the scored Probability column.
+        var scored = model.Transform(_f.Test);
+        Assert.Equal(history[best].ValidationAccuracy!.Value, _f.Context.BinaryClassification.Evaluate(scored).Accuracy, 9);
+        var p = scored.GetColumn<float>("Probability").ToArray();
+        var y = scored.GetColumn<bool>("Label").ToArray();
+        double crossEntropy = p.Zip(y, (q, l) => -Math.Log(l ? q : 1 - q)).Average();
+        Assert.Equal(history[best].ValidationLoss!.Value, crossEntropy, 3);
+    }
 }

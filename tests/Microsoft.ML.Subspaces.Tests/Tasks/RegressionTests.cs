@@ -170,4 +170,22 @@ public class RegressionTests : IClassFixture<RegressionTests.Fixture>
         var e = Assert.Throws<ArgumentException>(() => _f.Context.Subspaces().Trainers.Line(classification).Fit(keyed));
         Assert.Contains("HuberDelta", e.Message);
     }
+
+    [Fact]
+    public void EarlyStoppingFollowsTheSquaredErrorOfTheStandardizedLabelAndReturnsItsBestEpoch()
+    {
+        var options = Options(seed: 3);
+        options.Epochs = 30;
+        options.LearningRate = 0.3; // noisy: the loss rises between epochs
+        options.ValidationSet = _f.Test;
+        options.EarlyStoppingPatience = 2;
+        using var model = _f.Context.Subspaces().Regression.Trainers.Line(options).Fit(_f.Train);
+        var history = model.TrainingHistory;
+        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
+        Assert.NotEqual(history.Count - 1, best);
+        // The returned model is that epoch's, and its loss is ML.NET's mean squared error in standard deviations of the label.
+        double mse = _f.Context.Regression.Evaluate(model.Transform(_f.Test)).MeanSquaredError;
+        double std = model.Network.TargetStd;
+        Assert.Equal(history[best].ValidationLoss!.Value, mse / (std * std), 3);
+    }
 }
