@@ -7,8 +7,9 @@ namespace Subspaces.Samples;
 
 /// <summary>
 /// Early stopping on the MNIST-8k split (or optdigits): a line allowed 100 epochs, 20% of the training rows held out for validation,
-/// stopped after <c>EarlyStoppingPatience</c> epochs without a lower validation loss at the center and returned with the best
-/// epoch's weights.
+/// <c>EarlyStoppingPatience</c> epochs without a lower validation loss at the center make a plateau; the first
+/// <c>EarlyStoppingLearningRateDrops</c> plateaus go back to the best weights at a tenth of the learning rate, the next stops
+/// the fit, which returns the best epoch's weights.
 /// For reference, the same fit (same training rows, same seed, hence the same weights epoch by epoch) runs all 100 epochs
 /// with the test rows scored after every epoch (reported only, never used to choose), so that the early-stopped model's
 /// test accuracy can be put beside the best any epoch of that run reached.
@@ -25,7 +26,7 @@ public static class EarlyStoppingSample
         var (trainData, testData) = ml.ToKeyedDataViews(train, test);
         if (options.Validation)
         {
-            // Where the sample's patience is chosen: the test rows are replaced by 20% of the training rows.
+            // Where the sample's early-stopping settings were chosen: the test rows are replaced by 20% of the training rows.
             var outer = ml.Data.TrainTestSplit(trainData, testFraction: 0.2, seed: options.SplitSeed);
             (trainData, testData) = (outer.TrainSet, outer.TestSet);
         }

@@ -352,8 +352,7 @@ internal sealed class SubspaceTrainingLoop
     {
         using var point = network.Materialize(_shape.Coefficients(position));
         point.RecomputeBatchNormStatistics(batchNormSample, _settings.BatchSize); // no-op without BatchNorm
-        var (accuracy, loss) = ValidationScoring.Score(point, data);
-        return (accuracy, loss);
+        return ValidationScoring.Score(point, data);
     }
 
     /// <summary>Early stopping's learning-rate drops so far and the epoch of the last (0: none); each divides the rate by 10.</summary>

@@ -37,7 +37,7 @@ public sealed class MainSettings : SampleSettings
 public sealed class EarlyStoppingSettings : SampleSettings
 {
     [CommandOption("--patience <N>")]
-    [Description("Epochs without a better validation accuracy at the center before the fit stops.")]
+    [Description("EarlyStoppingPatience: epochs without a lower validation loss at the center before a plateau (a drop, then a stop).")]
     [DefaultValue(5)]
     public int Patience { get; set; } = 5;
 
