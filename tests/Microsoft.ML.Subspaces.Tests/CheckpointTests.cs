@@ -22,6 +22,32 @@ public class CheckpointTests
     private static float[][] Weights(SubspaceTransformer model) =>
         model.Weights.Network.SubspaceParameters.Select(p => p.Points.detach().cpu().data<float>().ToArray()).ToArray();
 
+    private static void AssertSameWeights(SubspaceTransformer expected, SubspaceTransformer actual)
+    {
+        var e = Weights(expected);
+        var a = Weights(actual);
+        for (int p = 0; p < e.Length; p++) Assert.Equal(e[p], a[p]);
+    }
+
+    /// <summary>
+    /// A fit with <paramref name="options"/> checkpointing to <paramref name="directory"/>, killed after epoch
+    /// <paramref name="killedAfter"/> (cancelled at that epoch's end: its checkpoint is written, the next batch throws) and
+    /// started again with the same options; <paramref name="resumedEpochs"/> collects the epochs the second fit trains.
+    /// </summary>
+    private static SubspaceTransformer KilledAndResumed(Func<string?, LineTrainerOptions> options, string directory, int killedAfter, List<int>? resumedEpochs = null)
+    {
+        using var cancel = new CancellationTokenSource();
+        var first = options(directory);
+        first.CancellationToken = cancel.Token;
+        first.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd && p.Epoch == killedAfter) cancel.Cancel(); });
+        var ml = new MLContext(seed: 1);
+        Assert.ThrowsAny<OperationCanceledException>(() => ml.Subspaces().Trainers.Line(first).Fit(Train(ml)));
+        Assert.True(File.Exists(Path.Combine(directory, "checkpoint.bin")));
+        var second = options(directory);
+        if (resumedEpochs is not null) second.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd) resumedEpochs.Add(p.Epoch); });
+        return new MLContext(seed: 1).Subspaces().Trainers.Line(second).Fit(Train(new MLContext(seed: 1)));
+    }
+
     [Theory]
     [InlineData(OptimizerKind.Sgd)]
     [InlineData(OptimizerKind.AdamW)]
@@ -31,25 +57,11 @@ public class CheckpointTests
         try
         {
             using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Options(null, optimizer)).Fit(Train(new MLContext(seed: 1)));
-
-            // The first attempt is stopped after epoch 3's checkpoint, as if the process had been killed.
-            using var cancel = new CancellationTokenSource();
-            var first = Options(directory, optimizer);
-            first.CancellationToken = cancel.Token;
-            first.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd && p.Epoch == 3) cancel.Cancel(); });
-            var ml = new MLContext(seed: 1);
-            Assert.ThrowsAny<OperationCanceledException>(() => ml.Subspaces().Trainers.Line(first).Fit(Train(ml)));
-            Assert.True(File.Exists(Path.Combine(directory, "checkpoint.bin")));
-
             var epochs = new List<int>();
-            var second = Options(directory, optimizer);
-            second.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd) epochs.Add(p.Epoch); });
-            using var resumed = new MLContext(seed: 1).Subspaces().Trainers.Line(second).Fit(Train(new MLContext(seed: 1)));
+            using var resumed = KilledAndResumed(dir => Options(dir, optimizer), directory, killedAfter: 3, epochs);
             Assert.Equal(new[] { 4, 5, 6 }, epochs); // only the missing epochs were trained
             Assert.Equal(6, resumed.TrainingHistory.Count);
-            var expected = Weights(uninterrupted);
-            var actual = Weights(resumed);
-            for (int p = 0; p < expected.Length; p++) Assert.Equal(expected[p], actual[p]);
+            AssertSameWeights(uninterrupted, resumed);
         }
         finally
         {
@@ -93,18 +105,10 @@ public class CheckpointTests
                 return o;
             }
             using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(null)).Fit(Train(new MLContext(seed: 1)));
-            using var cancel = new CancellationTokenSource();
-            var first = Early(directory);
-            first.CancellationToken = cancel.Token;
-            first.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd && p.Epoch == 2) cancel.Cancel(); });
-            var ml = new MLContext(seed: 1);
-            Assert.ThrowsAny<OperationCanceledException>(() => ml.Subspaces().Trainers.Line(first).Fit(Train(ml)));
-            using var resumed = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(directory)).Fit(Train(new MLContext(seed: 1)));
+            using var resumed = KilledAndResumed(Early, directory, killedAfter: 2);
             Assert.True(uninterrupted.TrainingHistory.Count < 8, "the fit did not stop early");
             Assert.Equal(uninterrupted.TrainingHistory.Select(h => h.ValidationLoss), resumed.TrainingHistory.Select(h => h.ValidationLoss));
-            var expected = Weights(uninterrupted);
-            var actual = Weights(resumed);
-            for (int p = 0; p < expected.Length; p++) Assert.Equal(expected[p], actual[p]);
+            AssertSameWeights(uninterrupted, resumed);
         }
         finally
         {
@@ -134,17 +138,9 @@ public class CheckpointTests
             Assert.True(drop < rates.Length - 1, "no epoch after the drop to resume into");
 
             // Killed right after the epoch whose plateau dropped the rate: the checkpoint holds the drop.
-            using var cancel = new CancellationTokenSource();
-            var first = Early(directory);
-            first.CancellationToken = cancel.Token;
-            first.Progress = new Collect<TrainingProgress>(p => { if (p.IsEpochEnd && p.Epoch == drop) cancel.Cancel(); });
-            var ml = new MLContext(seed: 1);
-            Assert.ThrowsAny<OperationCanceledException>(() => ml.Subspaces().Trainers.Line(first).Fit(Train(ml)));
-            using var resumed = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(directory)).Fit(Train(new MLContext(seed: 1)));
+            using var resumed = KilledAndResumed(Early, directory, killedAfter: drop);
             Assert.Equal(rates, resumed.TrainingHistory.Select(h => h.LearningRate));
-            var expected = Weights(uninterrupted);
-            var actual = Weights(resumed);
-            for (int p = 0; p < expected.Length; p++) Assert.Equal(expected[p], actual[p]);
+            AssertSameWeights(uninterrupted, resumed);
         }
         finally
         {

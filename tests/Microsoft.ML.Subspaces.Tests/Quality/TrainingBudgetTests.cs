@@ -80,19 +80,31 @@ public class TrainingBudgetTests
         Assert.Equal(NeuralNetworkTrainerOptions.AutomaticEpochs(100, 50), model.TrainingHistory.Count);
     }
 
+    /// <summary>600 optdigits rows to train on and the next 300 to validate on, labels as keys.</summary>
+    private static (IDataView Train, IDataView Validation) OptdigitsWithValidation(MLContext ml)
+    {
+        var keys = TestData.MapLabelToKey(ml).Fit(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
+        return (keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 0, 600)), keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 600, 300)));
+    }
+
+    /// <summary>A line allowed 60 epochs, stopping early on <paramref name="validation"/> with patience 2.</summary>
+    private static LineTrainerOptions EarlyStopping(IDataView validation, int learningRateDrops = 0)
+    {
+        var options = TestData.SmallLine(epochs: 60, hidden: 32);
+        options.ValidationSet = validation;
+        options.EarlyStoppingPatience = 2;
+        options.EarlyStoppingLearningRateDrops = learningRateDrops;
+        options.LearningRate = 0.5; // noisy enough that the validation loss stops improving early
+        options.Seed = 3;
+        return options;
+    }
+
     [Fact]
     public void Early_stopping_stops_and_returns_the_best_epochs_weights()
     {
         var ml = new MLContext(seed: 1);
-        var keys = TestData.MapLabelToKey(ml).Fit(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
-        var train = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
-        var validation = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 600, 300));
-        var options = TestData.SmallLine(epochs: 60, hidden: 32);
-        options.ValidationSet = validation;
-        options.EarlyStoppingPatience = 2;
-        options.LearningRate = 0.5; // noisy enough that the validation loss stops improving early
-        options.Seed = 3;
-        using var model = ml.Subspaces().Trainers.Line(options).Fit(train);
+        var (train, validation) = OptdigitsWithValidation(ml);
+        using var model = ml.Subspaces().Trainers.Line(EarlyStopping(validation)).Fit(train);
         var history = model.TrainingHistory;
         Assert.True(history.Count < 60, $"trained all {history.Count} epochs");
         int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
@@ -109,21 +121,9 @@ public class TrainingBudgetTests
     public void Learning_rate_drops_go_back_to_the_best_weights_at_a_tenth_of_the_rate_before_stopping()
     {
         var ml = new MLContext(seed: 1);
-        var keys = TestData.MapLabelToKey(ml).Fit(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
-        var train = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 0, 600));
-        var validation = keys.Transform(TestData.View(ml, TestData.OptdigitsTrain, 600, 300));
-        LineTrainerOptions Options(int drops)
-        {
-            var o = TestData.SmallLine(epochs: 60, hidden: 32);
-            o.ValidationSet = validation;
-            o.EarlyStoppingPatience = 2;
-            o.EarlyStoppingLearningRateDrops = drops;
-            o.LearningRate = 0.5;
-            o.Seed = 3;
-            return o;
-        }
-        using var plain = ml.Subspaces().Trainers.Line(Options(0)).Fit(train);
-        using var dropped = ml.Subspaces().Trainers.Line(Options(2)).Fit(train);
+        var (train, validation) = OptdigitsWithValidation(ml);
+        using var plain = ml.Subspaces().Trainers.Line(EarlyStopping(validation)).Fit(train);
+        using var dropped = ml.Subspaces().Trainers.Line(EarlyStopping(validation, learningRateDrops: 2)).Fit(train);
         var history = dropped.TrainingHistory;
         Assert.True(history.Count < 60, $"trained all {history.Count} epochs");
         var drops = Enumerable.Range(1, history.Count - 1).Where(e => history[e].LearningRate < 0.2 * history[e - 1].LearningRate).ToArray();
