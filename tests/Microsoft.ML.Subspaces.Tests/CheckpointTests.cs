@@ -22,6 +22,18 @@ public class CheckpointTests
     private static float[][] Weights(SubspaceTransformer model) =>
         model.Weights.Network.SubspaceParameters.Select(p => p.Points.detach().cpu().data<float>().ToArray()).ToArray();
 
+    /// <summary>A fit stopping early on 20% of its rows held out, patience 2, noisy enough to stop within a few epochs.</summary>
+    private static LineTrainerOptions EarlyStopping(string? directory, int epochs, int learningRateDrops = 0)
+    {
+        var o = Options(directory);
+        o.Epochs = epochs;
+        o.ValidationFraction = 0.2;
+        o.EarlyStoppingPatience = 2;
+        o.EarlyStoppingLearningRateDrops = learningRateDrops;
+        o.LearningRate = 0.5; // noisy: the validation loss stops improving early
+        return o;
+    }
+
     private static void AssertSameWeights(SubspaceTransformer expected, SubspaceTransformer actual)
     {
         var e = Weights(expected);
@@ -95,15 +107,7 @@ public class CheckpointTests
         string directory = Directory.CreateTempSubdirectory("checkpoints").FullName;
         try
         {
-            LineTrainerOptions Early(string? dir)
-            {
-                var o = Options(dir);
-                o.Epochs = 8;
-                o.ValidationFraction = 0.2;
-                o.EarlyStoppingPatience = 2;
-                o.LearningRate = 0.5; // noisy: the validation loss stops improving early
-                return o;
-            }
+            LineTrainerOptions Early(string? dir) => EarlyStopping(dir, epochs: 8);
             using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(null)).Fit(Train(new MLContext(seed: 1)));
             using var resumed = KilledAndResumed(Early, directory, killedAfter: 2);
             Assert.True(uninterrupted.TrainingHistory.Count < 8, "the fit did not stop early");
@@ -122,16 +126,7 @@ public class CheckpointTests
         string directory = Directory.CreateTempSubdirectory("checkpoints").FullName;
         try
         {
-            LineTrainerOptions Early(string? dir)
-            {
-                var o = Options(dir);
-                o.Epochs = 12;
-                o.ValidationFraction = 0.2;
-                o.EarlyStoppingPatience = 2;
-                o.EarlyStoppingLearningRateDrops = 1;
-                o.LearningRate = 0.5;
-                return o;
-            }
+            LineTrainerOptions Early(string? dir) => EarlyStopping(dir, epochs: 12, learningRateDrops: 1);
             using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(null)).Fit(Train(new MLContext(seed: 1)));
             var rates = uninterrupted.TrainingHistory.Select(h => h.LearningRate).ToArray();
             int drop = Enumerable.Range(1, rates.Length - 1).First(e => rates[e] < 0.2 * rates[e - 1]); // the first epoch at the lower rate (0-based)
