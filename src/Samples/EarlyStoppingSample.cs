@@ -20,8 +20,9 @@ public static class EarlyStoppingSample
     {
         const int epochs = 100;
         int patience = options.Patience;
-        var (train, test) = options.Dataset == "optdigits" ? (DigitDatasets.Optdigits("tra"), DigitDatasets.Optdigits("tes")) : DigitDatasets.MnistSplit();
-        string name = options.Dataset == "optdigits" ? "optdigits" : "MNIST split";
+        bool optdigits = options.Dataset == "optdigits";
+        var (train, test) = optdigits ? (DigitDatasets.Optdigits("tra"), DigitDatasets.Optdigits("tes")) : DigitDatasets.MnistSplit();
+        string name = optdigits ? "optdigits" : "MNIST split";
         var ml = new MLContext(seed: options.Seed);
         var (trainData, testData) = ml.ToKeyedDataViews(train, test);
         if (options.Validation)
@@ -34,9 +35,10 @@ public static class EarlyStoppingSample
         // The held-out rows are split off here rather than by ValidationFraction, so that the reference below trains on
         // exactly the same rows and differs only in what it scores after each epoch.
         var split = ml.Data.TrainTestSplit(trainData, testFraction: 0.2, seed: options.Seed);
-        Console.WriteLine(options.Validation
-            ? $"{name}, validation mode: {train.Count} training rows, of which 20% are scored in place of the test rows and 20% of the rest held out for early stopping; a line allowed {epochs} epochs, patience {patience}, {options.LearningRateDrops} learning-rate drops."
-            : $"{name}: {train.Count} training rows (20% held out for validation), {test.Count} test rows; a line allowed {epochs} epochs, patience {patience}, {options.LearningRateDrops} learning-rate drops.");
+        Console.WriteLine((options.Validation
+            ? $"{name}, validation mode: {train.Count} training rows, of which 20% are scored in place of the test rows and 20% of the rest held out for early stopping"
+            : $"{name}: {train.Count} training rows (20% held out for validation), {test.Count} test rows") +
+            $"; a line allowed {epochs} epochs, patience {patience}, {options.LearningRateDrops} learning-rate drops.");
 
         LineTrainerOptions Options(int? patienceEpochs) => new()
         {

@@ -218,17 +218,17 @@ internal sealed class SubspaceTrainingLoop
             if (_settings.EarlyStoppingPatience is int patience && validationLoss is double centerLoss
                 && !best.Offer(epoch, centerLoss) && epoch - Math.Max(best.Epoch, plateaus.LastDropEpoch) >= patience)
             {
+                string plateau = $"after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs";
                 if (plateaus.Drops < _settings.EarlyStoppingLearningRateDrops)
                 {
                     // A plateau at this learning rate: go back to the best weights and go on at a tenth of it.
                     best.Restore();
                     plateaus = plateaus.After(epoch);
-                    Log?.Invoke($"after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs; " +
-                                $"back to epoch {best.Epoch}'s weights at {plateaus.Scale:G2} of the learning rate (drop {plateaus.Drops} of {_settings.EarlyStoppingLearningRateDrops})");
+                    Log?.Invoke($"{plateau}; back to epoch {best.Epoch}'s weights at {plateaus.Scale:G2} of the learning rate (drop {plateaus.Drops} of {_settings.EarlyStoppingLearningRateDrops})");
                 }
                 else
                 {
-                    Log?.Invoke($"early stopping after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs");
+                    Log?.Invoke($"early stopping {plateau}");
                     stop = true;
                 }
             }

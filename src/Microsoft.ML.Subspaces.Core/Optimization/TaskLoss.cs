@@ -50,7 +50,7 @@ internal static class TaskLoss
     {
         NetworkOutput.Softmax => outputs.argmax(1).eq(labels).sum().item<long>(),
         NetworkOutput.Sigmoid => outputs.squeeze(1).GreaterThan(0).eq(labels.GreaterThan(0.5)).sum().item<long>(),
-        NetworkOutput.Linear => -(outputs.squeeze(1) - labels).Squared().sum().to_type(ScalarType.Float64).item<double>(),
+        NetworkOutput.Linear => -LossSum(output, outputs, labels),
         _ => throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown network output."),
     };
 
