@@ -37,8 +37,6 @@ internal sealed class OnnxGraph
         return name;
     }
 
-    /// <summary>A float constant (a scalar initializer).</summary>
-    public string Scalar(string stem, float value) => Constant(stem, new[] { value }, Array.Empty<long>());
 
     /// <summary>Declares <paramref name="value"/> as an output <c>[N]</c> or <c>[N, width]</c> of the given element type.</summary>
     public void AddOutput(string value, TensorProto.Types.DataType type, long? width) =>
@@ -97,12 +95,17 @@ internal sealed class OnnxGraph
 
     /// <summary>
     /// What a network's outputs <c>[N, outputs]</c> become, as <c>NetworkPredictions.Of</c> computes it: class probabilities
-    /// (softmax), the positive class's probability (sigmoid), or the label in its units (<c>output * TargetStd + TargetMean</c>).
+    /// (softmax), the positive and the negative class's probabilities <c>[N, 2]</c> (sigmoid of the logit and of its
+    /// negation), or the label in its units (<c>output * TargetStd + TargetMean</c>).
     /// </summary>
     public string Predictions(Networks.NetworkSpec spec, string outputs) => spec.Output switch
     {
         Networks.NetworkOutput.Softmax => Node("Softmax", outputs + "_probabilities", new[] { outputs }, ("axis", 1L)),
-        Networks.NetworkOutput.Sigmoid => Node("Sigmoid", outputs + "_probability", new[] { outputs }),
+        Networks.NetworkOutput.Sigmoid => Node("Concat", outputs + "_probabilities", new[]
+        {
+            Node("Sigmoid", outputs + "_positive", new[] { outputs }),
+            Node("Sigmoid", outputs + "_negative", new[] { Node("Neg", outputs + "_negated", new[] { outputs }) }),
+        }, ("axis", 1L)),
         Networks.NetworkOutput.Linear => Node("Add", outputs + "_value", new[]
         {
             Node("Mul", outputs + "_scaled", new[] { outputs, Constant(outputs + "_target_std", new[] { (float)spec.TargetStd }, Array.Empty<long>()) }),

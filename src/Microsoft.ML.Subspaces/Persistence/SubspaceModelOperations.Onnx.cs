@@ -127,11 +127,14 @@ public sealed partial class SubspaceModelOperations
                 graph.AddOutput(OnnxPredictedLabelOutput, TensorProto.Types.DataType.Int64, null);
                 break;
             case NetworkOutput.Sigmoid:
-                // Score is the logit of the (mean) probability, as the transformer's Score column: log p - log(1 - p).
-                var complement = graph.Node("Sub", "complement", new[] { graph.Scalar("one", 1), predictions });
-                graph.NodeNamed("Sub", OnnxScoreOutput, new[] { graph.Node("Log", "log_p", new[] { predictions }), graph.Node("Log", "log_q", new[] { complement }) });
-                graph.NodeNamed("Identity", OnnxProbabilityOutput, new[] { predictions });
-                graph.NodeNamed("Greater", OnnxPredictedLabelOutput, new[] { predictions, graph.Scalar("half", 0.5f) });
+                // The predictions are the (mean) probabilities of the positive and the negative class, p and q; Score is
+                // the logit log p - log q, as the transformer's Score column. Multiplying by a one-hot column picks one
+                // of them exactly.
+                var p = graph.Node("MatMul", "positive", new[] { predictions, graph.Constant("pick_positive", new[] { 1f, 0f }, new long[] { 2, 1 }) });
+                var q = graph.Node("MatMul", "negative", new[] { predictions, graph.Constant("pick_negative", new[] { 0f, 1f }, new long[] { 2, 1 }) });
+                graph.NodeNamed("Sub", OnnxScoreOutput, new[] { graph.Node("Log", "log_p", new[] { p }), graph.Node("Log", "log_q", new[] { q }) });
+                graph.NodeNamed("Identity", OnnxProbabilityOutput, new[] { p });
+                graph.NodeNamed("Greater", OnnxPredictedLabelOutput, new[] { p, q });
                 graph.AddOutput(OnnxScoreOutput, TensorProto.Types.DataType.Float, 1);
                 graph.AddOutput(OnnxProbabilityOutput, TensorProto.Types.DataType.Float, 1);
                 graph.AddOutput(OnnxPredictedLabelOutput, TensorProto.Types.DataType.Bool, 1);

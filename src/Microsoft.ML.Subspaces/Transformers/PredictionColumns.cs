@@ -5,7 +5,8 @@ namespace Microsoft.ML.Subspaces.Transformers;
 
 /// <summary>
 /// The columns a scorer adds after its input's, by task, and their values from one row of predictions (what the networks'
-/// outputs become, averaged over an ensemble: class probabilities, the positive class's probability, or the label's value).
+/// outputs become, averaged over an ensemble: class probabilities, the positive and the negative class's probabilities, or
+/// the label's value).
 /// </summary>
 internal static class PredictionColumns
 {
@@ -35,8 +36,8 @@ internal static class PredictionColumns
         {
             (NetworkOutput.Softmax, PredictedLabel) => Typed<TValue, uint>(name, "a key of UInt32", (ref uint v) => v = ScoreMath.ArgMaxKey(row())),
             (NetworkOutput.Softmax, Score) => Typed<TValue, VBuffer<float>>(name, "a vector of Single", (ref VBuffer<float> v) => ScoreMath.CopyRow(row(), ref v)),
-            (NetworkOutput.Sigmoid, PredictedLabel) => Typed<TValue, bool>(name, "Boolean", (ref bool v) => v = row()[0] > 0.5f),
-            (NetworkOutput.Sigmoid, Score) => Typed<TValue, float>(name, "Single", (ref float v) => v = ScoreMath.Logit(row()[0])),
+            (NetworkOutput.Sigmoid, PredictedLabel) => Typed<TValue, bool>(name, "Boolean", (ref bool v) => { var r = row(); v = r[0] > r[1]; }),
+            (NetworkOutput.Sigmoid, Score) => Typed<TValue, float>(name, "Single", (ref float v) => { var r = row(); v = ScoreMath.Logit(r[0], r[1]); }),
             (NetworkOutput.Sigmoid, Probability) => Typed<TValue, float>(name, "Single", (ref float v) => v = row()[0]),
             (NetworkOutput.Linear, Score) => Typed<TValue, float>(name, "Single", (ref float v) => v = row()[0]),
             _ => throw new InvalidOperationException($"No column {which} for a {output} output."),

@@ -18,10 +18,12 @@ internal static class ScoreMath
     }
 
     /// <summary>
-    /// The logit <c>log(p / (1 - p))</c> of a probability (binary classification's <c>Score</c>), computed in double
-    /// precision; infinite at 0 and 1.
+    /// The logit <c>log(p / q)</c> of the positive class's probability <paramref name="p"/> against the negative class's
+    /// <paramref name="q"/> (binary classification's <c>Score</c>), in double precision: finite for every finite logit
+    /// of the network, where <c>1 - p</c> would be 0 once <c>p</c> rounds to 1 (ML.NET's evaluator skips rows whose score
+    /// is not finite).
     /// </summary>
-    public static float Logit(float p) => (float)(Math.Log(p) - Math.Log(1.0 - p));
+    public static float Logit(float p, float q) => (float)(Math.Log(p) - Math.Log(q));
 
     /// <summary>Copies a row into a dense VBuffer, reusing its storage.</summary>
     public static void CopyRow(ReadOnlySpan<float> row, ref VBuffer<float> destination)

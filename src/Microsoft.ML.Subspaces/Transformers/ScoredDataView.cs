@@ -60,7 +60,7 @@ internal sealed class ScoredDataView : IDataView
             _needed = needed;
             _inputCount = parent._input.Schema.Count;
             _featureSize = parent._scorer.FeatureSize;
-            _classes = parent._scorer.ClassCount;
+            _classes = parent._scorer.PredictionWidth;
             _featureBatch = ahead is null ? Array.Empty<float>() : new float[BatchRows * _featureSize];
             _getFeatures = ahead?.GetGetter<VBuffer<float>>(parent._features);
         }

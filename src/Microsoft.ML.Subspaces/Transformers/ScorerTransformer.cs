@@ -47,8 +47,14 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     public bool IsRowToRowMapper => true;
 
     /// <summary>
-    /// Probabilities (<c>rows x ClassCount</c>, row-major) for <paramref name="rows"/> rows of features. Safe to call from
-    /// any thread while others dispose this transformer: it either completes or throws <see cref="ObjectDisposedException"/>.
+    /// Values in a row of predictions: <see cref="ClassCount"/>, and 2 for binary classification (the positive and the
+    /// negative class's probabilities; see <c>NetworkPredictions.Of</c>).
+    /// </summary>
+    internal int PredictionWidth => Output == NetworkOutput.Sigmoid ? 2 : ClassCount;
+
+    /// <summary>
+    /// Predictions (<c>rows x PredictionWidth</c>, row-major) for <paramref name="rows"/> rows of features. Safe to call
+    /// from any thread while others dispose this transformer: it either completes or throws <see cref="ObjectDisposedException"/>.
     /// </summary>
     internal float[] PredictProbabilities(ReadOnlySpan<float> features, int rows)
     {
@@ -59,7 +65,7 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Adds to <paramref name="graph"/> the operations this transformer predicts with, applied to <paramref name="input"/>
-    /// (<c>[N, FeatureSize]</c>), and returns the name of the class probabilities <c>[N, ClassCount]</c>. Runs under a hold.
+    /// (<c>[N, FeatureSize]</c>), and returns the name of the predictions <c>[N, PredictionWidth]</c>. Runs under a hold.
     /// </summary>
     internal string WriteOnnx(OnnxGraph graph, string input)
     {
@@ -74,13 +80,18 @@ public abstract class ScorerTransformer : ITransformer, IDisposable
     /// <summary>The probabilities of <see cref="PredictProbabilities(ReadOnlySpan{float}, int)"/>; runs under a hold.</summary>
     private protected abstract float[] Score(ReadOnlySpan<float> features, int rows);
 
-    /// <summary>Class probabilities for a batch of rows (row-major features); for callers outside ML.NET pipelines.</summary>
+    /// <summary>
+    /// Class probabilities for a batch of rows (row-major features), <c>ClassCount</c> per row: for binary classification
+    /// the positive class's probability, for regression the predicted value. For callers outside ML.NET pipelines.
+    /// </summary>
     public float[] PredictProbabilities(float[] features)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (features.Length == 0 || features.Length % FeatureSize != 0)
             throw new ArgumentException($"Expected a multiple of {FeatureSize} feature values; got {features.Length}.", nameof(features));
-        return PredictProbabilities(features, features.Length / FeatureSize); // refuses a disposed model
+        var predictions = PredictProbabilities(features, features.Length / FeatureSize); // refuses a disposed model
+        if (PredictionWidth == ClassCount) return predictions;
+        return Enumerable.Range(0, predictions.Length / PredictionWidth).Select(i => predictions[i * PredictionWidth]).ToArray();
     }
 
     /// <inheritdoc/>

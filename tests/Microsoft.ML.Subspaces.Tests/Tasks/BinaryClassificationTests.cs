@@ -176,4 +176,30 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
         double crossEntropy = p.Zip(y, (q, l) => -Math.Log(l ? q : 1 - q)).Average();
         Assert.Equal(history[best].ValidationLoss!.Value, crossEntropy, 3);
     }
+
+    [Fact]
+    public void ScoreStaysAFiniteLogitWhereTheProbabilityRoundsToOneSoThatEvaluateCountsEveryRow()
+    {
+        var options = Options(seed: 5);
+        options.Epochs = 5;
+        options.LearningRate = 0.5; // confident: many test rows have a probability of 1 in single precision
+        using var model = _f.Context.Subspaces().BinaryClassification.Trainers.Line(options).Fit(_f.Train);
+        using var ensemble = model.WithEnsemble(SubspaceEnsemble.Endpoints);
+        foreach (var scorer in new ScorerTransformer[] { model, ensemble })
+        {
+            var scored = scorer.Transform(_f.Test);
+            var p = scored.GetColumn<float>("Probability").ToArray();
+            var z = scored.GetColumn<float>("Score").ToArray();
+            var y = scored.GetColumn<bool>("Label").ToArray();
+            var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+            Assert.Contains(p, v => v == 1f);
+            Assert.All(z, v => Assert.True(float.IsFinite(v), $"Score {v}"));
+            // The logit of a probability that is not rounded away: sigmoid(Score) is Probability.
+            for (int i = 0; i < z.Length; i++) Assert.Equal(p[i], 1 / (1 + Math.Exp(-z[i])), tolerance: 1e-6);
+            Assert.Equal(z.Select(v => v > 0), predicted);
+            // ML.NET skips rows whose Score is not finite; here it counts every one.
+            double accuracy = predicted.Zip(y, (a, b) => a == b ? 1.0 : 0).Average();
+            Assert.Equal(accuracy, _f.Context.BinaryClassification.Evaluate(scored).Accuracy, 9);
+        }
+    }
 }
