@@ -7,7 +7,7 @@ namespace Subspaces.Samples;
 
 /// <summary>
 /// Early stopping on the MNIST-8k split (or optdigits): a line allowed 100 epochs, 20% of the training rows held out for validation,
-/// <c>EarlyStoppingPatience</c> epochs without a lower validation loss at the center make a plateau; the first
+/// <c>EarlyStoppingPatience</c> epochs without a lower temperature-scaled validation loss at the center make a plateau; the first
 /// <c>EarlyStoppingLearningRateDrops</c> plateaus go back to the best weights at a tenth of the learning rate, the next stops
 /// the fit, which returns the best epoch's weights.
 /// For reference, the same fit (same training rows, same seed, hence the same weights epoch by epoch) runs all 100 epochs
@@ -47,11 +47,11 @@ public static class EarlyStoppingSample
         };
         using var stopped = ml.Subspaces().Trainers.Line(Options(patience)).Fit(split.TrainSet, split.TestSet);
         var history = stopped.TrainingHistory;
-        var best = history.MinBy(h => h.ValidationLoss)!;
+        var best = history.MinBy(h => h.ValidationTemperatureScaledLoss)!;
         double stoppedTest = ml.MulticlassClassification.Evaluate(stopped.Transform(testData)).MicroAccuracy;
         // Epochs after which a plateau divided the learning rate by 10 (the next epoch's rate is a tenth).
         var drops = Enumerable.Range(1, history.Count - 1).Where(i => history[i].LearningRate < 0.2 * history[i - 1].LearningRate).ToArray();
-        Console.WriteLine($"early stopping: trained {history.Count} of {epochs} epochs{(drops.Length > 0 ? $" (learning rate divided by 10 after epoch{(drops.Length > 1 ? "s" : "")} {string.Join(", ", drops)})" : "")}; lowest validation loss at the center {best.ValidationLoss:F4} in epoch {best.Epoch} (accuracy {best.ValidationAccuracy:P2}); " +
+        Console.WriteLine($"early stopping: trained {history.Count} of {epochs} epochs{(drops.Length > 0 ? $" (learning rate divided by 10 after epoch{(drops.Length > 1 ? "s" : "")} {string.Join(", ", drops)})" : "")}; lowest temperature-scaled validation loss at the center {best.ValidationTemperatureScaledLoss:F4} in epoch {best.Epoch} (accuracy {best.ValidationAccuracy:P2}); " +
                           $"returned the weights of epoch {best.Epoch}; {scored} accuracy {stoppedTest:P2}.");
 
         using var full = ml.Subspaces().Trainers.Line(Options(null)).Fit(split.TrainSet, testData);

@@ -111,7 +111,7 @@ public class CheckpointTests
             using var uninterrupted = new MLContext(seed: 1).Subspaces().Trainers.Line(Early(null)).Fit(Train(new MLContext(seed: 1)));
             using var resumed = KilledAndResumed(Early, directory, killedAfter: 2);
             Assert.True(uninterrupted.TrainingHistory.Count < 8, "the fit did not stop early");
-            Assert.Equal(uninterrupted.TrainingHistory.Select(h => h.ValidationLoss), resumed.TrainingHistory.Select(h => h.ValidationLoss));
+            Assert.Equal(uninterrupted.TrainingHistory.Select(h => (h.ValidationLoss, h.ValidationTemperatureScaledLoss)), resumed.TrainingHistory.Select(h => (h.ValidationLoss, h.ValidationTemperatureScaledLoss)));
             AssertSameWeights(uninterrupted, resumed);
         }
         finally

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Subspaces.Optimization;
 
 /// <summary>
-/// Early stopping's memory: the epoch with the lowest validation loss so far and a copy of every parameter and buffer
-/// of the network at that epoch (all points, BatchNorm statistics), to restore at the end of training.
+/// Early stopping's memory: the epoch with the lowest validation loss so far (the training loop offers the
+/// temperature-scaled one) and a copy of every parameter and buffer of the network at that epoch (all points, BatchNorm
+/// statistics), to restore at the end of training.
 /// </summary>
 internal sealed class BestEpoch : IDisposable
 {

@@ -205,20 +205,19 @@ internal sealed class SubspaceTrainingLoop
                 train.EndEpoch();
             }
             sampler.ClearMixing(network);
-            var (validationAccuracy, validationLoss) = validation is null ? default((double?, double?))
-                : Score(network, validation, _shape.Center, BatchNormSample ?? train.SampleFeatures);
+            ValidationScore? scores = validation is null ? null : Score(network, validation, _shape.Center, BatchNormSample ?? train.SampleFeatures);
             network.train();
-            var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, validationAccuracy, validationLoss);
+            var summary = new EpochSummary(epoch, lossSum / batches, lr, epochClock.Elapsed.TotalSeconds, scores?.Accuracy, scores?.Loss, scores?.TemperatureScaledLoss);
             _history.Add(summary);
             Log?.Invoke($"epoch {epoch}/{epochs}: loss {summary.Loss:F4}, lr {lr:G3}, {summary.Seconds:F2}s" +
-                        (validationAccuracy is double acc ? $", validation accuracy at center {acc:P2}, loss {validationLoss:F4}" : ""));
-            Progress?.Report(new TrainingProgress(epoch, epochs, batches, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, validationAccuracy, validationLoss));
+                        (scores is { } v ? $", validation accuracy at center {v.Accuracy:P2}, loss {v.Loss:F4} ({v.TemperatureScaledLoss:F4} temperature-scaled)" : ""));
+            Progress?.Report(new TrainingProgress(epoch, epochs, batches, batchesPerEpoch, summary.Loss, lr, clock.Elapsed, true, scores?.Accuracy, scores?.Loss, scores?.TemperatureScaledLoss));
             AfterEpoch?.Invoke(epoch);
             bool stop = false;
-            if (_settings.EarlyStoppingPatience is int patience && validationLoss is double centerLoss
-                && !best.Offer(epoch, centerLoss) && epoch - Math.Max(best.Epoch, plateaus.LastDropEpoch) >= patience)
+            if (_settings.EarlyStoppingPatience is int patience && scores is { } center
+                && !best.Offer(epoch, center.TemperatureScaledLoss) && epoch - Math.Max(best.Epoch, plateaus.LastDropEpoch) >= patience)
             {
-                string plateau = $"after epoch {epoch}: the center's validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs";
+                string plateau = $"after epoch {epoch}: the center's temperature-scaled validation loss has not improved on epoch {best.Epoch}'s {best.Loss:F4} for {patience} epochs";
                 if (plateaus.Drops < _settings.EarlyStoppingLearningRateDrops)
                 {
                     // A plateau at this learning rate: go back to the best weights and go on at a tenth of it.
@@ -239,7 +238,7 @@ internal sealed class SubspaceTrainingLoop
         if (best.Epoch > 0 && best.Epoch != _history.Count)
         {
             best.Restore();
-            Log?.Invoke($"restored the weights of epoch {best.Epoch} (validation loss at center {best.Loss:F4})");
+            Log?.Invoke($"restored the weights of epoch {best.Epoch} (temperature-scaled validation loss at center {best.Loss:F4})");
         }
         ThrowIfNotFinite(network, train);
         network.eval();
@@ -347,8 +346,8 @@ internal sealed class SubspaceTrainingLoop
         return 0.5 * weightDecay * stack(squares).sum().to_type(ScalarType.Float64).item<double>();
     }
 
-    /// <summary>Validation score and loss of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
-    private (double?, double?) Score(SubspaceNetwork network, TensorDataset data, double[] position, Tensor batchNormSample)
+    /// <summary>Validation scores of the network at <paramref name="position"/> on a data set (batched, no gradients).</summary>
+    private ValidationScore Score(SubspaceNetwork network, TensorDataset data, double[] position, Tensor batchNormSample)
     {
         using var point = network.Materialize(_shape.Coefficients(position));
         point.RecomputeBatchNormStatistics(batchNormSample, _settings.BatchSize); // no-op without BatchNorm

@@ -29,7 +29,7 @@ internal sealed class TrainingCheckpoint
     public required (int A, int B)? SumsPair { get; init; }
     public required EpochSummary[] History { get; init; }
     public required int BestEpoch { get; init; }
-    /// <summary>Early stopping's best validation loss (positive infinity before any).</summary>
+    /// <summary>Early stopping's best temperature-scaled validation loss (positive infinity before any).</summary>
     public required double BestLoss { get; init; }
     /// <summary>Early stopping's learning-rate drops so far, and the epoch of the last (0: none).</summary>
     public int LearningRateDrops { get; init; }
@@ -156,7 +156,7 @@ internal sealed class TrainingCheckpoint
             SamplerDraws = c.SamplerDraws;
             PairSums = c.PairSums;
             SumsPair = c.SumsPair is { } p ? new[] { p.A, p.B } : null;
-            History = c.History.Select(h => new[] { h.Epoch, h.Loss, h.LearningRate, h.Seconds, h.ValidationAccuracy ?? double.NaN, h.ValidationLoss ?? double.NaN }).ToArray();
+            History = c.History.Select(h => new[] { h.Epoch, h.Loss, h.LearningRate, h.Seconds, h.ValidationAccuracy ?? double.NaN, h.ValidationLoss ?? double.NaN, h.ValidationTemperatureScaledLoss ?? double.NaN }).ToArray();
             BestEpoch = c.BestEpoch;
             BestLoss = double.IsFinite(c.BestLoss) ? c.BestLoss : null;
             LearningRateDrops = c.LearningRateDrops;
@@ -187,7 +187,7 @@ internal sealed class TrainingCheckpoint
             SamplerDraws = SamplerDraws,
             PairSums = PairSums,
             SumsPair = SumsPair is { Length: 2 } p ? (p[0], p[1]) : null,
-            History = History.Select(h => new EpochSummary((int)h[0], h[1], h[2], h[3], Optional(h, 4), Optional(h, 5))).ToArray(),
+            History = History.Select(h => new EpochSummary((int)h[0], h[1], h[2], h[3], Optional(h, 4), Optional(h, 5), Optional(h, 6))).ToArray(),
             BestEpoch = BestEpoch,
             BestLoss = BestLoss ?? double.PositiveInfinity,
             LearningRateDrops = LearningRateDrops,

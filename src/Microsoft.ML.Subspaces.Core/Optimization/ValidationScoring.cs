@@ -31,23 +31,27 @@ internal static class ValidationScoring
     }
 
     /// <summary>
-    /// The validation score and loss of a one-point network, chunk by chunk in one pass (no <c>[N, C]</c> tensor of
-    /// probabilities): accuracy for classification, minus the mean squared error of the standardized label for regression
-    /// (see <see cref="TaskLoss.ScoreSum"/>), and the mean loss (see <see cref="TaskLoss.LossSum"/>).
+    /// The validation scores of a one-point network: accuracy for classification, minus the mean squared error of the
+    /// standardized label for regression (see <see cref="TaskLoss.ScoreSum"/>), the mean loss (see
+    /// <see cref="TaskLoss.LossSum"/>) and the loss at the best temperature, which early stopping follows (see
+    /// <see cref="TaskLoss.TemperatureScaledLoss"/>). The network runs on the rows in chunks; its outputs (one row of
+    /// class scores per validation row) are kept for the temperature search.
     /// </summary>
-    public static (double Accuracy, double Loss) Score(SubspaceNetwork network, TensorDataset data)
+    public static ValidationScore Score(SubspaceNetwork network, TensorDataset data)
     {
         using var _ = no_grad();
-        double score = 0, loss = 0;
+        using var scope = NewDisposeScope();
+        var parts = new List<Tensor>();
         for (long s = 0; s < data.Count; s += Chunk)
-        {
-            using var scope = NewDisposeScope();
-            long len = Math.Min(Chunk, data.Count - s);
-            var outputs = network.forward(data.Features.narrow(0, s, len));
-            var labels = data.Labels.narrow(0, s, len);
-            score += TaskLoss.ScoreSum(network.Spec.Output, outputs, labels);
-            loss += TaskLoss.LossSum(network.Spec.Output, outputs, labels);
-        }
-        return (score / data.Count, loss / data.Count);
+            parts.Add(network.forward(data.Features.narrow(0, s, Math.Min(Chunk, data.Count - s))));
+        var outputs = cat(parts, 0);
+        var output = network.Spec.Output;
+        return new ValidationScore(
+            TaskLoss.ScoreSum(output, outputs, data.Labels) / data.Count,
+            TaskLoss.LossSum(output, outputs, data.Labels) / data.Count,
+            TaskLoss.TemperatureScaledLoss(output, outputs, data.Labels));
     }
 }
+
+/// <summary>One epoch's validation scores at the center (see <see cref="ValidationScoring.Score"/>).</summary>
+internal readonly record struct ValidationScore(double Accuracy, double Loss, double TemperatureScaledLoss);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Subspaces.Networks;
 using Microsoft.ML.Subspaces.Shapes;
 using Microsoft.ML.Subspaces.Trainers;
@@ -94,27 +95,36 @@ public class TrainingBudgetTests
         options.ValidationSet = validation;
         options.EarlyStoppingPatience = 2;
         options.EarlyStoppingLearningRateDrops = learningRateDrops;
-        options.LearningRate = 0.5; // noisy enough that the validation loss stops improving early
+        options.LearningRate = 0.2; // noisy enough that the validation loss stops improving early
         options.Seed = 3;
         return options;
     }
 
     [Fact]
-    public void Early_stopping_stops_and_returns_the_best_epochs_weights()
+    public void Early_stopping_follows_the_temperature_scaled_loss_and_returns_its_best_epochs_weights()
     {
         var ml = new MLContext(seed: 1);
         var (train, validation) = OptdigitsWithValidation(ml);
         using var model = ml.Subspaces().Trainers.Line(EarlyStopping(validation)).Fit(train);
         var history = model.TrainingHistory;
         Assert.True(history.Count < 60, $"trained all {history.Count} epochs");
-        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
+        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationTemperatureScaledLoss!.Value);
         Assert.Equal(history.Count - 1 - 2, best); // stopped after exactly `patience` epochs without a lower loss
-        Assert.NotEqual(history[best].ValidationLoss, history[^1].ValidationLoss);
-        // The returned model is the best epoch's: its center scores that epoch's validation accuracy, and the loss
-        // followed is the cross-entropy ML.NET reports for it.
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(validation));
+        // Here the plain cross-entropy is lowest at another epoch: following it would have stopped elsewhere.
+        Assert.NotEqual(Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value), best);
+        Assert.All(history, h => Assert.True(h.ValidationTemperatureScaledLoss <= h.ValidationLoss, $"epoch {h.Epoch}"));
+        // The returned model is the best epoch's: its center scores that epoch's validation accuracy, its plain loss is
+        // the cross-entropy ML.NET reports, and the loss followed is the lowest cross-entropy of its probabilities at any
+        // temperature.
+        var scored = model.Transform(validation);
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
         Assert.Equal(history[best].ValidationAccuracy!.Value, metrics.MicroAccuracy, 9);
         Assert.Equal(history[best].ValidationLoss!.Value, metrics.LogLoss, 4);
+        var p = scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        var labels = scored.GetColumn<uint>("Label").Select(k => (int)k - 1).ToArray();
+        double lowest = TemperatureScaling.LowestMeanLoss(p.Length, (scale, i) => TemperatureScaling.CrossEntropy(scale, p[i], labels[i]));
+        Assert.Equal(lowest, history[best].ValidationTemperatureScaledLoss!.Value, 4);
+        Assert.True(lowest < history[best].ValidationLoss - 1e-3, $"temperature scaling gained nothing: {lowest} against {history[best].ValidationLoss}");
     }
 
     [Fact]
@@ -130,11 +140,11 @@ public class TrainingBudgetTests
         Assert.Equal(2, drops.Length);
         // Until the first plateau, the same fit as without drops; the first drop comes where that fit stopped.
         Assert.Equal(plain.TrainingHistory.Count, drops[0]);
-        Assert.Equal(plain.TrainingHistory.Select(h => h.ValidationLoss), history.Take(drops[0]).Select(h => h.ValidationLoss));
+        Assert.Equal(plain.TrainingHistory.Select(h => h.ValidationTemperatureScaledLoss), history.Take(drops[0]).Select(h => h.ValidationTemperatureScaledLoss));
         // The epoch after a drop starts from the best weights so far (its rate a tenth, momentum aside): the best epoch's
         // loss is at most the plain fit's, and the returned model is the epoch with the lowest loss.
-        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
-        Assert.True(history[best].ValidationLoss <= plain.TrainingHistory.Min(h => h.ValidationLoss));
+        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationTemperatureScaledLoss!.Value);
+        Assert.True(history[best].ValidationTemperatureScaledLoss <= plain.TrainingHistory.Min(h => h.ValidationTemperatureScaledLoss));
         Assert.Equal(history.Count - 1 - 2, Math.Max(best, drops[1] - 1)); // stopped `patience` epochs after the best or the last drop
         var metrics = ml.MulticlassClassification.Evaluate(dropped.Transform(validation));
         Assert.Equal(history[best].ValidationAccuracy!.Value, metrics.MicroAccuracy, 9);
@@ -169,7 +179,7 @@ public class TrainingBudgetTests
         var history = loop.History;
         int dropped = Enumerable.Range(1, history.Count - 1).First(e => history[e].LearningRate < 0.2 * history[e - 1].LearningRate) + 1; // 1-based
         int plateau = dropped - 1;
-        int best = Enumerable.Range(1, plateau).MinBy(e => history[e - 1].ValidationLoss!.Value);
+        int best = Enumerable.Range(1, plateau).MinBy(e => history[e - 1].ValidationTemperatureScaledLoss!.Value);
         Assert.NotEqual(best, plateau);
         static double Distance(float[] a, float[] b) => Math.Sqrt(a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Sum());
         // One step at a tenth of the rate after the drop: near the best epoch's weights, not the plateau's.

@@ -157,7 +157,7 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
     }
 
     [Fact]
-    public void EarlyStoppingFollowsTheBinaryCrossEntropyAndReturnsItsBestEpoch()
+    public void EarlyStoppingFollowsTheTemperatureScaledBinaryCrossEntropyAndReturnsItsBestEpoch()
     {
         var options = Options(seed: 5);
         options.Epochs = 30;
@@ -166,15 +166,18 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
         options.EarlyStoppingPatience = 2;
         using var model = _f.Context.Subspaces().BinaryClassification.Trainers.Line(options).Fit(_f.Train);
         var history = model.TrainingHistory;
-        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationLoss!.Value);
-        Assert.NotEqual(history.Count - 1, best);
-        // The returned model is that epoch's: its accuracy, and its mean -ln p(label) from the scored Probability column.
+        int best = Enumerable.Range(0, history.Count).MinBy(i => history[i].ValidationTemperatureScaledLoss!.Value);
+        Assert.Equal(history.Count - 1 - 2, best);
+        // The returned model is that epoch's: its accuracy, its mean -ln sigmoid(+-Score), and the lowest mean binary
+        // cross-entropy of its Score (the logit) divided by any temperature.
         var scored = model.Transform(_f.Test);
         Assert.Equal(history[best].ValidationAccuracy!.Value, _f.Context.BinaryClassification.Evaluate(scored).Accuracy, 9);
-        var p = scored.GetColumn<float>("Probability").ToArray();
+        var z = scored.GetColumn<float>("Score").ToArray();
         var y = scored.GetColumn<bool>("Label").ToArray();
-        double crossEntropy = p.Zip(y, (q, l) => -Math.Log(l ? q : 1 - q)).Average();
+        double crossEntropy = Enumerable.Range(0, z.Length).Average(i => TemperatureScaling.BinaryCrossEntropy(1, z[i], y[i]));
         Assert.Equal(history[best].ValidationLoss!.Value, crossEntropy, 3);
+        double lowest = TemperatureScaling.LowestMeanLoss(z.Length, (scale, i) => TemperatureScaling.BinaryCrossEntropy(scale, z[i], y[i]));
+        Assert.Equal(lowest, history[best].ValidationTemperatureScaledLoss!.Value, 4);
     }
 
     [Fact]
