@@ -35,8 +35,8 @@ internal sealed record TrainingSettings
     /// </summary>
     public bool CenterPreserving { get; init; }
     /// <summary>
-    /// Stop when the center's temperature-scaled validation loss has not improved for this many epochs, and end with the weights of the
-    /// best epoch (null, default: train every epoch). Needs validation data.
+    /// Stop when the center's temperature-scaled validation loss has not improved for this many epochs, and end with the
+    /// weights of the best epoch (null, default: train every epoch). Needs validation data.
     /// </summary>
     public int? EarlyStoppingPatience { get; init; }
     /// <summary>

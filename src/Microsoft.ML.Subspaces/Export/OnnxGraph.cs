@@ -37,7 +37,6 @@ internal sealed class OnnxGraph
         return name;
     }
 
-
     /// <summary>Declares <paramref name="value"/> as an output <c>[N]</c> or <c>[N, width]</c> of the given element type.</summary>
     public void AddOutput(string value, TensorProto.Types.DataType type, long? width) =>
         _graph.Output.Add(width is long w ? Value(value, type, w) : Value(value, type));

@@ -25,8 +25,8 @@ public abstract class ShapeTrainerOptions : NeuralNetworkTrainerOptions
     /// (patience 5, validation rows): the center ended 0.31 points below the best epoch's accuracy on average on MNIST-8k
     /// (eight seeds), against 0.56 following the plain cross-entropy and 0.65 following the accuracy; 0.26 on optdigits
     /// (four seeds) against 0.30 and 0.33; on the test rows, measured after, 0.46 and 0.07 against the plain
-    /// cross-entropy's 0.48 and 0.13 (README, "Data of any size, long runs"). The history reports all three (<c>ValidationAccuracy</c>,
-    /// <c>ValidationLoss</c>, <c>ValidationTemperatureScaledLoss</c>).
+    /// cross-entropy's 0.48 and 0.13 (README, "Data of any size, long runs"). The history reports all three
+    /// (<c>ValidationAccuracy</c>, <c>ValidationLoss</c>, <c>ValidationTemperatureScaledLoss</c>).
     /// Default null: off (every epoch is trained and the last weights are returned).
     /// </summary>
     public int? EarlyStoppingPatience { get; set; }
