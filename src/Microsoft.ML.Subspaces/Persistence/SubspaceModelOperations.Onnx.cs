@@ -128,11 +128,16 @@ public sealed partial class SubspaceModelOperations
                 break;
             case NetworkOutput.Sigmoid:
                 // The predictions are the (mean) probabilities of the positive and the negative class, p and q; Score is
-                // the logit log p - log q, as the transformer's Score column. Multiplying by a one-hot column picks one
-                // of them exactly.
+                // the logit log p - log q with both floored as in the transformer's Score column (ScoreMath.Logit).
+                // Multiplying by a one-hot column picks one of them exactly.
                 var p = graph.Node("MatMul", "positive", new[] { predictions, graph.Constant("pick_positive", new[] { 1f, 0f }, new long[] { 2, 1 }) });
                 var q = graph.Node("MatMul", "negative", new[] { predictions, graph.Constant("pick_negative", new[] { 0f, 1f }, new long[] { 2, 1 }) });
-                graph.NodeNamed("Sub", OnnxScoreOutput, new[] { graph.Node("Log", "log_p", new[] { p }), graph.Node("Log", "log_q", new[] { q }) });
+                var floor = graph.Constant("smallest_probability", new[] { ScoreMath.SmallestProbability }, Array.Empty<long>());
+                graph.NodeNamed("Sub", OnnxScoreOutput, new[]
+                {
+                    graph.Node("Log", "log_p", new[] { graph.Node("Max", "floored_p", new[] { p, floor }) }),
+                    graph.Node("Log", "log_q", new[] { graph.Node("Max", "floored_q", new[] { q, floor }) }),
+                });
                 graph.NodeNamed("Identity", OnnxProbabilityOutput, new[] { p });
                 graph.NodeNamed("Greater", OnnxPredictedLabelOutput, new[] { p, q });
                 graph.AddOutput(OnnxScoreOutput, TensorProto.Types.DataType.Float, 1);

@@ -19,11 +19,15 @@ internal static class ScoreMath
 
     /// <summary>
     /// The logit <c>log(p / q)</c> of the positive class's probability <paramref name="p"/> against the negative class's
-    /// <paramref name="q"/> (binary classification's <c>Score</c>), in double precision: finite for every finite logit
-    /// of the network, where <c>1 - p</c> would be 0 once <c>p</c> rounds to 1 (ML.NET's evaluator skips rows whose score
-    /// is not finite).
+    /// <paramref name="q"/> (binary classification's <c>Score</c>), in double precision, where <c>1 - p</c> would be 0
+    /// once <c>p</c> rounds to 1 (ML.NET's evaluator skips rows whose score is not finite). A probability below
+    /// <see cref="SmallestProbability"/> (a logit beyond about 87 either way) counts as it, so that the score stays finite.
     /// </summary>
-    public static float Logit(float p, float q) => (float)(Math.Log(p) - Math.Log(q));
+    public static float Logit(float p, float q) =>
+        (float)(Math.Log(Math.Max(p, SmallestProbability)) - Math.Log(Math.Max(q, SmallestProbability)));
+
+    /// <summary>The smallest normal single-precision number: the floor of the probabilities <see cref="Logit"/> takes.</summary>
+    public const float SmallestProbability = 1.17549435E-38f;
 
     /// <summary>Copies a row into a dense VBuffer, reusing its storage.</summary>
     public static void CopyRow(ReadOnlySpan<float> row, ref VBuffer<float> destination)

@@ -205,4 +205,15 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
             Assert.Equal(accuracy, _f.Context.BinaryClassification.Evaluate(scored).Accuracy, 9);
         }
     }
+
+    [Fact]
+    public void ScoreIsFiniteEvenWhereAProbabilityUnderflows()
+    {
+        // sigmoid(-z) is 0 in single precision from z = 104 on (a denormal from 88): the floor keeps the logit finite.
+        Assert.Equal(-Math.Log(ScoreMath.SmallestProbability), ScoreMath.Logit(1f, 0f), 4);
+        Assert.Equal(Math.Log(ScoreMath.SmallestProbability), ScoreMath.Logit(0f, 1f), 4);
+        Assert.Equal(20.0, ScoreMath.Logit(1f, (float)Math.Exp(-20)), 4); // sigmoid(20) rounds to 1; sigmoid(-20) does not
+        Assert.Equal(0f, ScoreMath.Logit(0.5f, 0.5f));
+        Assert.True(float.IsNaN(ScoreMath.Logit(float.NaN, float.NaN)));
+    }
 }
