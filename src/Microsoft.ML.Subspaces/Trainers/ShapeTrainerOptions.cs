@@ -105,7 +105,7 @@ public abstract class SubspaceTrainerOptions : ShapeTrainerOptions
     /// a larger value starts the points from one shared draw mixed with their own (a shorter line): less of the
     /// subspace's regularization, which helps data that needs a close fit and costs some robustness to label noise.
     /// Default null, automatic: <see cref="AutomaticClassificationInitialPointCosine"/> for classification,
-    /// <see cref="AutomaticRegressionInitialPointCosine"/> for regression. Measured in the README ("Choosing a budget").
+    /// <see cref="AutomaticRegressionInitialPointCosine"/> for regression. Measured in docs/defaults.md (the README's "Choosing a budget" sums it up).
     /// </summary>
     public double? InitialPointCosine { get; set; }
 

@@ -9,7 +9,8 @@ namespace Microsoft.ML.Subspaces.Trainers;
 /// trainers that continue or connect fitted models (<see cref="ConnectCurveOptions"/>) take the network from them.
 /// Defaults: the automatic budget (20 epochs, fewer past 2,500 steps), batch 128, SGD lr 0.05 momentum 0.9 with an
 /// automatic warm-up (one epoch; image networks at least 50 steps) and cosine decay, weight decay 1e-4; chosen on
-/// validation splits of four data sets and, for image networks, two image sets (see the README's "Choosing a budget").
+/// validation splits of four data sets and, for image networks, two image sets (see the README's "Choosing a budget"
+/// and docs/defaults.md).
 /// </summary>
 public abstract class TrainerOptionsBase
 {
