@@ -102,8 +102,8 @@ internal sealed class OnnxGraph
         Networks.NetworkOutput.Softmax => Node("Softmax", outputs + "_probabilities", new[] { outputs }, ("axis", 1L)),
         Networks.NetworkOutput.Sigmoid => Node("Concat", outputs + "_probabilities", new[]
         {
-            Node("Sigmoid", outputs + "_positive", new[] { outputs }),
-            Node("Sigmoid", outputs + "_negative", new[] { Node("Neg", outputs + "_negated", new[] { outputs }) }),
+            Logistic(outputs + "_positive", Node("Neg", outputs + "_negated", new[] { outputs })),
+            Logistic(outputs + "_negative", outputs),
         }, ("axis", 1L)),
         Networks.NetworkOutput.Linear => Node("Add", outputs + "_value", new[]
         {
@@ -112,6 +112,16 @@ internal sealed class OnnxGraph
         }),
         _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Output, "Unknown network output."),
     };
+
+    /// <summary>
+    /// <c>1 / (1 + exp(<paramref name="negatedLogit"/>))</c>, the logistic function of the logit, written out: ONNX Runtime's
+    /// <c>Sigmoid</c> returns exactly 0 below a logit of about -17, where the probability (about 4e-8) is still a float and
+    /// the binary <c>Score</c> needs it.
+    /// </summary>
+    private string Logistic(string output, string negatedLogit) => Node("Reciprocal", output, new[]
+    {
+        Node("Add", output + "_denominator", new[] { Constant(output + "_one", new[] { 1f }, Array.Empty<long>()), Node("Exp", output + "_exp", new[] { negatedLogit }) }),
+    });
 
     /// <summary>The mean of same-shaped values: the sum, divided by their count (the value itself when there is one).</summary>
     public string Mean(string stem, IReadOnlyList<string> values)

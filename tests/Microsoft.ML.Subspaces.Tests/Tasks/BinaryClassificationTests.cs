@@ -135,25 +135,29 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
     [Fact]
     public void OnnxRuntimeGivesTheSameProbabilitiesScoresAndLabels()
     {
-        using var stream = new MemoryStream();
-        _f.Context.Subspaces().Model.ExportOnnx(_f.Line, stream);
-        var rows = Rows(TestData.OptdigitsTest, 0, 400);
-        using var session = new InferenceSession(stream.ToArray());
-        var input = new DenseTensor<float>(rows.SelectMany(r => r.Features).ToArray(), new[] { rows.Count, 64 });
-        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", input) });
-        var probability = results.Single(r => r.Name == "Probability").AsTensor<float>().ToArray();
-        var score = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
-        var label = results.Single(r => r.Name == "PredictedLabel").AsTensor<bool>().ToArray();
-        var scored = _f.Line.Transform(_f.Test);
-        var p = scored.GetColumn<float>("Probability").ToArray();
-        var s = scored.GetColumn<float>("Score").ToArray();
-        var l = scored.GetColumn<bool>("PredictedLabel").ToArray();
-        for (int i = 0; i < p.Length; i++)
+        using var ensemble = _f.Line.WithEnsemble(SubspaceEnsemble.Endpoints);
+        foreach (var model in new ScorerTransformer[] { _f.Line, ensemble })
         {
-            Assert.True(Math.Abs(p[i] - probability[i]) <= 1e-5, $"row {i}: probability {p[i]} vs {probability[i]}");
-            Assert.True(Math.Abs(s[i] - score[i]) <= 1e-3 * Math.Max(1, Math.Abs(s[i])), $"row {i}: score {s[i]} vs {score[i]}");
+            using var stream = new MemoryStream();
+            _f.Context.Subspaces().Model.ExportOnnx(model, stream);
+            var rows = Rows(TestData.OptdigitsTest, 0, 400);
+            using var session = new InferenceSession(stream.ToArray());
+            var input = new DenseTensor<float>(rows.SelectMany(r => r.Features).ToArray(), new[] { rows.Count, 64 });
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", input) });
+            var probability = results.Single(r => r.Name == "Probability").AsTensor<float>().ToArray();
+            var score = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
+            var label = results.Single(r => r.Name == "PredictedLabel").AsTensor<bool>().ToArray();
+            var scored = model.Transform(_f.Test);
+            var p = scored.GetColumn<float>("Probability").ToArray();
+            var s = scored.GetColumn<float>("Score").ToArray();
+            var l = scored.GetColumn<bool>("PredictedLabel").ToArray();
+            for (int i = 0; i < p.Length; i++)
+            {
+                Assert.True(Math.Abs(p[i] - probability[i]) <= 1e-5, $"{model}, row {i}: probability {p[i]} vs {probability[i]}");
+                Assert.True(Math.Abs(s[i] - score[i]) <= 1e-3 * Math.Max(1, Math.Abs(s[i])), $"{model}, row {i}: score {s[i]} vs {score[i]}");
+            }
+            Assert.Equal(l, label);
         }
-        Assert.Equal(l, label);
     }
 
     [Fact]
@@ -203,6 +207,15 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
             // ML.NET skips rows whose Score is not finite; here it counts every one.
             double accuracy = predicted.Zip(y, (a, b) => a == b ? 1.0 : 0).Average();
             Assert.Equal(accuracy, _f.Context.BinaryClassification.Evaluate(scored).Accuracy, 9);
+            // The exported graph computes the same finite logits.
+            using var stream = new MemoryStream();
+            _f.Context.Subspaces().Model.ExportOnnx(scorer, stream);
+            var rows = Rows(TestData.OptdigitsTest, 0, 400);
+            using var session = new InferenceSession(stream.ToArray());
+            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(rows.SelectMany(r => r.Features).ToArray(), new[] { rows.Count, 64 })) });
+            var onnxScore = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
+            for (int i = 0; i < z.Length; i++)
+                Assert.True(Math.Abs(z[i] - onnxScore[i]) <= 1e-3 * Math.Max(1, Math.Abs(z[i])), $"{scorer}, row {i}: Score {z[i]}, ONNX {onnxScore[i]}");
         }
     }
 
