@@ -132,21 +132,27 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
         Assert.Contains("'Label'", shape.Message);
     }
 
+    /// <summary>The outputs of <paramref name="model"/>'s exported ONNX graph, run by ONNX Runtime on the test rows.</summary>
+    private (float[] Probability, float[] Score, bool[] PredictedLabel) OnnxOutputs(ScorerTransformer model)
+    {
+        using var stream = new MemoryStream();
+        _f.Context.Subspaces().Model.ExportOnnx(model, stream);
+        var rows = Rows(TestData.OptdigitsTest, 0, 400);
+        using var session = new InferenceSession(stream.ToArray());
+        var input = new DenseTensor<float>(rows.SelectMany(r => r.Features).ToArray(), new[] { rows.Count, 64 });
+        using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", input) });
+        return (results.Single(r => r.Name == "Probability").AsTensor<float>().ToArray(),
+                results.Single(r => r.Name == "Score").AsTensor<float>().ToArray(),
+                results.Single(r => r.Name == "PredictedLabel").AsTensor<bool>().ToArray());
+    }
+
     [Fact]
     public void OnnxRuntimeGivesTheSameProbabilitiesScoresAndLabels()
     {
         using var ensemble = _f.Line.WithEnsemble(SubspaceEnsemble.Endpoints);
         foreach (var model in new ScorerTransformer[] { _f.Line, ensemble })
         {
-            using var stream = new MemoryStream();
-            _f.Context.Subspaces().Model.ExportOnnx(model, stream);
-            var rows = Rows(TestData.OptdigitsTest, 0, 400);
-            using var session = new InferenceSession(stream.ToArray());
-            var input = new DenseTensor<float>(rows.SelectMany(r => r.Features).ToArray(), new[] { rows.Count, 64 });
-            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", input) });
-            var probability = results.Single(r => r.Name == "Probability").AsTensor<float>().ToArray();
-            var score = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
-            var label = results.Single(r => r.Name == "PredictedLabel").AsTensor<bool>().ToArray();
+            var (probability, score, label) = OnnxOutputs(model);
             var scored = model.Transform(_f.Test);
             var p = scored.GetColumn<float>("Probability").ToArray();
             var s = scored.GetColumn<float>("Score").ToArray();
@@ -208,12 +214,7 @@ public class BinaryClassificationTests : IClassFixture<BinaryClassificationTests
             double accuracy = predicted.Zip(y, (a, b) => a == b ? 1.0 : 0).Average();
             Assert.Equal(accuracy, _f.Context.BinaryClassification.Evaluate(scored).Accuracy, 9);
             // The exported graph computes the same finite logits.
-            using var stream = new MemoryStream();
-            _f.Context.Subspaces().Model.ExportOnnx(scorer, stream);
-            var rows = Rows(TestData.OptdigitsTest, 0, 400);
-            using var session = new InferenceSession(stream.ToArray());
-            using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(rows.SelectMany(r => r.Features).ToArray(), new[] { rows.Count, 64 })) });
-            var onnxScore = results.Single(r => r.Name == "Score").AsTensor<float>().ToArray();
+            var onnxScore = OnnxOutputs(scorer).Score;
             for (int i = 0; i < z.Length; i++)
                 Assert.True(Math.Abs(z[i] - onnxScore[i]) <= 1e-3 * Math.Max(1, Math.Abs(z[i])), $"{scorer}, row {i}: Score {z[i]}, ONNX {onnxScore[i]}");
         }
